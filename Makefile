@@ -1,0 +1,55 @@
+# Lokakarya: `make run` serves the app, `make test` runs the whole suite. Both set up everything first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+PORT ?= 5000
+WORKERS ?= 2
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# Debian packages the PDFs and the browser tests need (see README).
+SYSTEM_PACKAGES := fonts-noto-core libharfbuzz-subset0 chromium poppler-utils
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test worker install system-packages translations update-translations clean
+
+run: install
+	@$(FLASK) check-db
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	@echo "Serving Lokakarya on http://127.0.0.1:$(PORT)/"
+	$(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind 127.0.0.1:$(PORT) \
+		--access-logfile - 'app.wsgi:app'
+
+test: install
+	@bash tests/run-all.sh
+
+worker: install
+	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) to run a worker."; exit 1; }
+	$(BIN)/rq worker --url "$$REDIS_URL" lokakarya
+
+install: system-packages $(VENV)/.installed translations
+
+system-packages:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing system packages:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+translations: $(VENV)/.installed
+	@$(FLASK) translate compile >/dev/null
+
+update-translations: $(VENV)/.installed
+	$(FLASK) translate update
+	$(FLASK) translate compile
+
+clean:
+	rm -rf $(VENV) *.egg-info tests/artifacts

@@ -1,0 +1,66 @@
+"""Command-line interface: ``flask --app app <command>``."""
+import secrets
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from .database import check_connection
+from .extensions import db
+
+users_cli = AppGroup("users", help="Manage staff accounts.")
+
+
+def configure(app: Flask) -> None:
+    from .i18n.catalogs import translate_cli
+
+    app.cli.add_command(check_db)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(translate_cli)
+
+
+@click.command("check-db")
+def check_db() -> None:
+    """Exit with one clear line when the database does not answer."""
+    from flask import current_app
+
+    problem = check_connection(current_app)
+    if problem:
+        click.echo(problem, err=True)
+        sys.exit(1)
+    click.echo("Database answers.")
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Create (idempotently) the reference course and the demo trainer account."""
+    from .demo import seed
+
+    password = seed()
+    db.session.commit()
+    click.echo("Demo course: /courses/jakarta-2025-wps/")
+    if password:
+        click.echo(f"Demo staff account: trainer@example.org, password: {password}")
+    else:
+        click.echo("Demo staff account: trainer@example.org (password unchanged; "
+                   "set DEMO_TRAINER_PASSWORD to reset it)")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(["admin", "trainer"]), default="trainer", show_default=True)
+@click.option("--password", help="Omit to have one generated and printed.")
+def create_user_command(email: str, name: str, role: str, password: str | None) -> None:
+    """Add a staff account."""
+    from .auth.operations import create_user, find_user
+
+    if find_user(email):
+        raise click.ClickException(f"An account with the email {email} exists already.")
+    generated = password is None
+    password = password or secrets.token_urlsafe(12)
+    create_user(email, name, password, role=role)
+    db.session.commit()
+    click.echo(f"Created {role} {email}" + (f" with password: {password}" if generated else ""))

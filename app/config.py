@@ -1,0 +1,76 @@
+"""Settings from the environment, with safe defaults for the embedded set-up."""
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+TRUE = {"1", "true", "yes", "on"}
+
+
+def configure(app: Flask, overrides: dict | None = None) -> None:
+    """Fill ``app.config`` from environment variables, then ``overrides``."""
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    env = os.environ
+    https = env.get("LOKAKARYA_HTTPS", "").lower() in TRUE
+
+    app.config.update(
+        SECRET_KEY=env.get("SECRET_KEY") or (overrides or {}).get("SECRET_KEY") or _instance_secret(instance),
+        SQLALCHEMY_DATABASE_URI=database_url(env.get("DATABASE_URL"), instance),
+        REDIS_URL=env.get("REDIS_URL") or None,
+        UPLOAD_FOLDER=str(instance / "uploads"),
+        MAX_CONTENT_LENGTH=int(env.get("MAX_UPLOAD_BYTES", 8 * 1024 * 1024)),
+        MAX_LOGO_BYTES=1024 * 1024,
+        # Sessions: HttpOnly always; Secure once the app is served over TLS.
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=https,
+        REMEMBER_COOKIE_SECURE=https,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        PREFERRED_URL_SCHEME="https" if https else "http",
+        HTTPS=https,
+        WTF_CSRF_TIME_LIMIT=None,  # A form left open over lunch must still submit.
+        # Mail (used by registration); unset server means the in-app outbox.
+        MAIL_SERVER=env.get("MAIL_SERVER") or None,
+        MAIL_PORT=int(env.get("MAIL_PORT", 25)),
+        MAIL_USERNAME=env.get("MAIL_USERNAME") or None,
+        MAIL_PASSWORD=env.get("MAIL_PASSWORD") or None,
+        MAIL_USE_TLS=env.get("MAIL_USE_TLS", "").lower() in TRUE,
+        MAIL_DEFAULT_SENDER=env.get("MAIL_DEFAULT_SENDER", "lokakarya@localhost"),
+        LOGIN_MAX_FAILURES=int(env.get("LOGIN_MAX_FAILURES", 5)),
+        LOGIN_LOCKOUT_MINUTES=int(env.get("LOGIN_LOCKOUT_MINUTES", 15)),
+        DEFAULT_SECOND_LANGUAGES=("vi", "id"),
+        BABEL_DEFAULT_LOCALE="en",
+        BABEL_DEFAULT_TIMEZONE="UTC",
+    )
+    if overrides:
+        app.config.update(overrides)
+
+
+def database_url(url: str | None, instance: Path) -> str:
+    """Return the SQLAlchemy URL: ``url`` normalised, or SQLite in the instance folder."""
+    if not url:
+        return f"sqlite:///{instance / 'lokakarya.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _instance_secret(instance: Path) -> str:
+    """Read the instance's secret key, generating it once on first start."""
+    path = instance / "secret_key"
+    if not path.exists():
+        # Write aside, then link into place: concurrent workers agree on one key.
+        tmp = path.with_name(f"secret_key.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()

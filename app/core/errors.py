@@ -1,0 +1,29 @@
+"""Translated error pages."""
+from flask import Flask, render_template
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
+
+from ..extensions import db
+
+HANDLED = (400, 403, 404, 405, 413, 429, 500, 503)
+
+
+def configure_errors(app: Flask) -> None:
+    """Render every handled HTTP error, and database outages, as a page in the reader's language."""
+    for code in HANDLED:
+        app.register_error_handler(code, render_error)
+    app.register_error_handler(OperationalError, database_unavailable)
+
+
+def render_error(error: HTTPException):
+    code = error.code or 500
+    return render_template("core/error.html", code=code, error=error), code
+
+
+def database_unavailable(error: OperationalError):
+    db.session.rollback()
+    from flask import current_app
+
+    current_app.logger.error("Database unavailable: %s", error.orig)
+    return render_error(ServiceUnavailable())
+

@@ -1,0 +1,2 @@
+"""Courses: public pages and the staff pages that set them up."""
+from .views import bp  # noqa: F401

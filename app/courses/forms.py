@@ -1,0 +1,118 @@
+"""Forms to create, edit and clone a course."""
+import re
+import zoneinfo
+from datetime import date
+from functools import lru_cache
+
+import sqlalchemy as sa
+from flask_wtf import FlaskForm
+from wtforms import DateField, DecimalField, FieldList, Form, FormField, IntegerField, \
+    SelectField, SelectMultipleField, StringField, ValidationError, widgets
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from ..extensions import db
+from ..i18n import _, _l
+from ..i18n.fields import MultilingualField
+from ..i18n.languages import LANGUAGES, endonym
+from .models import Course
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MODE_LABELS = {"in_person": _l("In person"), "online": _l("Online"), "hybrid": _l("Hybrid")}
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+
+@lru_cache(maxsize=1)
+def timezone_choices() -> list[tuple[str, str]]:
+    zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith("Etc/"))
+    return [(zone, zone.replace("_", " ")) for zone in zones]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class ObjectiveForm(Form):
+    position = IntegerField(_l("Order"), validators=[Optional(), NumberRange(min=1, max=99)])
+    text = MultilingualField(_l("Objective"), multiline=True, max_length=600)
+
+
+class CourseForm(FlaskForm):
+    title = MultilingualField(_l("Title"), required=True, max_length=250)
+    slug = StringField(
+        _l("Web address"), validators=[Optional(), Length(min=3, max=80)],
+        description=_l("Lowercase letters, digits and hyphens, e.g. jakarta-2025-wps. "
+                       "Left empty, it is made from the English title. It cannot change later: "
+                       "printed QR codes point at it."))
+    description = MultilingualField(_l("Description"), multiline=True, max_length=4000)
+    start_date = DateField(_l("First day"), validators=[InputRequired()])
+    end_date = DateField(_l("Last day"), validators=[InputRequired()])
+    city = MultilingualField(_l("City"), required=True, max_length=120)
+    venue = MultilingualField(_l("Venue"), max_length=250)
+    country = SelectField(_l("Country"), validators=[DataRequired()], choices=[])
+    timezone = SelectField(_l("Time zone of the venue"), validators=[DataRequired()],
+                           choices=[], default="Asia/Jakarta")
+    mode = SelectField(_l("Mode"), choices=list(MODE_LABELS.items()), default="in_person")
+    working_language = SelectField(_l("Working language"), default="en")
+    second_languages = MultiCheckboxField(
+        _l("Second languages offered on certificates"),
+        description=_l("Texts you write are asked for in these languages too."))
+    contact_hours = DecimalField(_l("Contact hours"), places=1,
+                                 validators=[InputRequired(), NumberRange(min=0.5, max=500)])
+    organisers = MultiCheckboxField(_l("Organisers"), coerce=int)
+    donors = MultiCheckboxField(_l("Donors"), coerce=int)
+    objectives = FieldList(FormField(ObjectiveForm), label=_l("Objectives"), max_entries=30)
+
+    def __init__(self, *args, course: Course | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.course = course
+        language_choices = [(code, f"{endonym(code)} ({code})") for code in LANGUAGES]
+        self.working_language.choices = language_choices
+        self.second_languages.choices = language_choices
+        self.timezone.choices = timezone_choices()
+        if course is not None:
+            del self.slug
+
+    def validate_slug(self, field):
+        if field.data:
+            field.data = field.data.strip().lower()
+            if not SLUG.match(field.data):
+                raise ValidationError(_("Use lowercase letters, digits and single hyphens only."))
+            if slug_taken(field.data):
+                raise ValidationError(_("Another course already uses this web address."))
+
+    def validate_end_date(self, field):
+        start = self.start_date.data
+        for day in (start, field.data):
+            if day and not EARLIEST <= day <= LATEST:
+                raise ValidationError(_("Give a date between 2000 and 2100."))
+        if start and field.data and field.data < start:
+            raise ValidationError(_("The last day cannot be before the first day."))
+        if start and field.data and (field.data - start).days > 366:
+            raise ValidationError(_("A course lasts at most a year."))
+
+    def objective_texts(self) -> list:
+        """The objectives typed, in the order asked for, blanks dropped."""
+        entries = [(entry.form.position.data or index + 1, index, entry.form.text.data)
+                   for index, entry in enumerate(self.objectives.entries)]
+        return [text for _pos, _idx, text in sorted(entries, key=lambda e: (e[0], e[1])) if text]
+
+
+class CloneForm(FlaskForm):
+    slug = StringField(_l("Web address of the new course"), validators=[DataRequired(), Length(min=3, max=80)])
+    start_date = DateField(_l("First day of the new course"), validators=[InputRequired()])
+
+    validate_slug = CourseForm.validate_slug
+
+    def validate_start_date(self, field):
+        if field.data and not EARLIEST <= field.data <= LATEST:
+            raise ValidationError(_("Give a date between 2000 and 2100."))
+
+
+class TeamForm(FlaskForm):
+    email = StringField(_l("Email of the trainer to add"), validators=[DataRequired(), Length(max=254)])
+
+
+def slug_taken(slug: str) -> bool:
+    return db.session.scalar(sa.select(sa.func.count()).where(Course.slug == slug)) > 0
+

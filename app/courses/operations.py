@@ -1,0 +1,146 @@
+"""Creating, changing, cloning and archiving courses."""
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..auth.models import User
+from ..database import utcnow
+from ..extensions import db
+from ..i18n import _l
+from ..i18n.multilingual import MultilingualText
+from ..organisations.models import Organisation
+from .models import Course, CourseObjective, CourseOrganisation
+
+
+@dataclass
+class CourseDetails:
+    """Everything an organiser sets on a course, as plain data."""
+
+    title: MultilingualText
+    start_date: date
+    end_date: date
+    city: MultilingualText
+    country: str
+    timezone: str
+    contact_hours: Decimal
+    description: MultilingualText = field(default_factory=MultilingualText)
+    venue: MultilingualText = field(default_factory=MultilingualText)
+    mode: str = "in_person"
+    working_language: str = "en"
+    second_languages: list[str] = field(default_factory=list)
+    organiser_ids: list[int] = field(default_factory=list)
+    donor_ids: list[int] = field(default_factory=list)
+    objectives: list[MultilingualText] = field(default_factory=list)
+
+
+def create_course(creator: User, details: CourseDetails, slug: str | None = None) -> Course:
+    """Add a course with ``creator`` on its team."""
+    course = Course(slug=slug or unique_slug(details.title, details.start_date))
+    db.session.add(course)
+    apply_details(course, details)
+    course.trainers.append(creator)
+    db.session.flush()
+    current_app.logger.info("%s created course %s", creator.email, course.slug)
+    return course
+
+
+def update_course(course: Course, details: CourseDetails) -> Course:
+    apply_details(course, details)
+    db.session.flush()
+    return course
+
+
+def apply_details(course: Course, details: CourseDetails) -> None:
+    for name in ("title", "start_date", "end_date", "city", "country", "timezone", "contact_hours",
+                 "description", "venue", "mode", "working_language"):
+        setattr(course, name, getattr(details, name))
+    course.second_languages = [lang for lang in dict.fromkeys(details.second_languages)
+                               if lang != details.working_language]
+    course.objectives = [CourseObjective(text=text) for text in details.objectives]
+    links = [("organiser", oid) for oid in details.organiser_ids] + \
+            [("donor", oid) for oid in details.donor_ids]
+    organisations = {org.id: org for org in db.session.scalars(
+        sa.select(Organisation).where(Organisation.id.in_([oid for _r, oid in links])))}
+    course.organisation_links = [
+        CourseOrganisation(organisation=organisations[oid], role=role, position=index)
+        for index, (role, oid) in enumerate(dict.fromkeys(links)) if oid in organisations]
+
+
+def details_of(course: Course) -> CourseDetails:
+    """Return a course's settings as data (for cloning, and for filling forms)."""
+    return CourseDetails(
+        title=course.title, start_date=course.start_date, end_date=course.end_date,
+        city=course.city, country=course.country, timezone=course.timezone,
+        contact_hours=course.contact_hours, description=course.description, venue=course.venue,
+        mode=course.mode, working_language=course.working_language,
+        second_languages=list(course.second_languages or []),
+        organiser_ids=[o.id for o in course.organisations("organiser")],
+        donor_ids=[o.id for o in course.organisations("donor")],
+        objectives=[objective.text for objective in course.objectives])
+
+
+def clone_course(course: Course, creator: User, slug: str, start_date: date) -> Course:
+    """Copy a course's settings, objectives, organisations and team onto new dates."""
+    details = details_of(course)
+    details.end_date = start_date + (course.end_date - course.start_date)
+    details.start_date = start_date
+    clone = create_course(creator, details, slug=slug)
+    clone.cloned_from_id = course.id
+    for trainer in course.trainers:
+        if trainer not in clone.trainers:
+            clone.trainers.append(trainer)
+    db.session.flush()
+    return clone
+
+
+def archive_course(course: Course) -> None:
+    course.archived_at = utcnow()
+    db.session.flush()
+
+
+def restore_course(course: Course) -> None:
+    course.archived_at = None
+    db.session.flush()
+
+
+def add_trainer(course: Course, user: User) -> None:
+    if user not in course.trainers:
+        course.trainers.append(user)
+        db.session.flush()
+
+
+def remove_trainer(course: Course, user: User) -> None:
+    if user in course.trainers:
+        course.trainers.remove(user)
+        db.session.flush()
+
+
+def missing_translations(course: Course) -> list[tuple[str, list[str]]]:
+    """Return (what, languages) for each organiser text lacking a course language."""
+    texts = [(_l("Title"), course.title), (_l("City"), course.city),
+             (_l("Description"), course.description), (_l("Venue"), course.venue)]
+    texts = [(what, text) for what, text in texts if text]
+    texts += [(_l("Objective %(number)d", number=objective.position + 1), objective.text)
+              for objective in course.objectives]
+    return [(what, text.missing(course.languages)) for what, text in texts if text.missing(course.languages)]
+
+
+def unique_slug(title: MultilingualText, start: date) -> str:
+    """Make a free slug from the English (or first) title and the year."""
+    base = slugify(title.get("en") or next(iter(title.values()), "")) or "course"
+    base = f"{base[:60].rstrip('-')}-{start.year}"
+    candidate, number = base, 2
+    while db.session.scalar(sa.select(sa.func.count()).where(Course.slug == candidate)):
+        candidate, number = f"{base}-{number}", number + 1
+    return candidate
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    ascii_text = ascii_text.encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")

@@ -1,0 +1,78 @@
+"""Database engine set-up, shared column types and the start-up check."""
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.types import TypeDecorator
+
+
+def configure(app: Flask) -> None:
+    """Tune engine options for the configured backend."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    if url.get_backend_name() == "sqlite":
+        options.setdefault("connect_args", {"timeout": 15})
+    else:
+        options.setdefault("pool_pre_ping", True)
+        options.setdefault("connect_args", {"connect_timeout": 5})
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """Turn on WAL and foreign keys for every SQLite connection."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.close()
+
+
+def utcnow() -> datetime:
+    """Return the current time as an aware UTC datetime."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always read back as an aware datetime."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def describe_url(url: str) -> str:
+    """Return ``url`` without its password, fit for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def check_connection(app: Flask) -> str | None:
+    """Return a one-line description of why the database is unreachable, or None."""
+    from .extensions import db
+
+    with app.app_context():
+        try:
+            with db.engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 - any driver error means "unreachable"
+            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+            return f"Database unreachable at {describe_url(app.config['SQLALCHEMY_DATABASE_URI'])}: {reason}"
+    return None

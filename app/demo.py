@@ -1,0 +1,128 @@
+"""The reference course of DOMAIN.md §6, as demo data (``flask --app app seed-demo``)."""
+import os
+import secrets
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from .auth.models import User
+from .auth.operations import create_user, find_user
+from .courses.models import Course
+from .courses.operations import CourseDetails, create_course
+from .extensions import db
+from .i18n.multilingual import MultilingualText as T
+from .organisations import logos
+from .organisations.models import Organisation
+
+SLUG = "jakarta-2025-wps"
+TRAINER = "trainer@example.org"
+LOGOS = Path(__file__).parent / "demo_logos"
+
+ORGANISATIONS = [
+    ("ASEAN-IPR", T(en="ASEAN Institute for Peace and Reconciliation",
+                    vi="Viện ASEAN vì Hòa bình và Hòa giải",
+                    id="Institut ASEAN untuk Perdamaian dan Rekonsiliasi"), None, "asean-ipr.svg"),
+    ("UN Women", T(en="UN Women Indonesia", vi="UN Women Indonesia", id="UN Women Indonesia"),
+     "ID", "un-women.svg"),
+    ("Canada", T(en="Government of Canada", vi="Chính phủ Canada", id="Pemerintah Kanada"), "CA", None),
+    ("ROK", T(en="Government of the Republic of Korea", vi="Chính phủ Hàn Quốc",
+              id="Pemerintah Republik Korea"), "KR", None),
+    ("UK", T(en="Government of the United Kingdom", vi="Chính phủ Vương quốc Anh",
+             id="Pemerintah Inggris"), "GB", None),
+]
+
+OBJECTIVES = [
+    T(en="Build the skills of ministry focal points who draft and implement national action plans "
+         "on women, peace and security, including monitoring and evaluation.",
+      vi="Nâng cao kỹ năng cho cán bộ đầu mối của các bộ, ngành xây dựng và thực hiện kế hoạch hành "
+         "động quốc gia về phụ nữ, hòa bình và an ninh, bao gồm theo dõi và đánh giá.",
+      id="Membangun keterampilan focal point kementerian yang menyusun dan melaksanakan rencana aksi "
+         "nasional tentang perempuan, perdamaian, dan keamanan, termasuk pemantauan dan evaluasi."),
+    T(en="Exchange experience and good practice among ASEAN Member States.",
+      vi="Trao đổi kinh nghiệm và thực tiễn tốt giữa các quốc gia thành viên ASEAN.",
+      id="Bertukar pengalaman dan praktik baik antar Negara Anggota ASEAN."),
+    T(en="Give practical tools and guidance for localizing the WPS agenda, including the "
+         "Localisation Toolkit and Guidelines for the ASEAN RPA WPS.",
+      vi="Cung cấp công cụ và hướng dẫn thực tiễn để địa phương hóa chương trình nghị sự về phụ nữ, "
+         "hòa bình và an ninh, bao gồm Bộ công cụ và Hướng dẫn địa phương hóa Kế hoạch Hành động "
+         "Khu vực ASEAN.",
+      id="Memberikan alat dan panduan praktis untuk melokalkan agenda perempuan, perdamaian, dan "
+         "keamanan, termasuk Perangkat dan Pedoman Lokalisasi RPA ASEAN tentang WPS."),
+    T(en="Give resources to design and implement national action plans effectively.",
+      vi="Cung cấp nguồn lực để thiết kế và thực hiện hiệu quả kế hoạch hành động quốc gia.",
+      id="Memberikan sumber daya untuk merancang dan melaksanakan rencana aksi nasional secara efektif."),
+    T(en="Strengthen understanding of the role of non-state actors: civil society organisations, "
+         "associations, women's and youth unions, the private sector, academia, NGOs and communities.",
+      vi="Tăng cường hiểu biết về vai trò của các chủ thể ngoài nhà nước: tổ chức xã hội, hiệp hội, "
+         "hội phụ nữ và đoàn thanh niên, khu vực tư nhân, giới học thuật, tổ chức phi chính phủ và "
+         "cộng đồng.",
+      id="Memperkuat pemahaman tentang peran aktor non-negara: organisasi masyarakat sipil, asosiasi, "
+         "organisasi perempuan dan pemuda, sektor swasta, akademisi, LSM, dan komunitas."),
+]
+
+COURSE = dict(
+    title=T(en="Strengthening implementation and localization of the ASEAN Regional Plan of Action "
+               "on Women, Peace and Security at national level",
+            vi="Tăng cường thực hiện và địa phương hóa Kế hoạch Hành động Khu vực ASEAN về Phụ nữ, "
+               "Hòa bình và An ninh ở cấp quốc gia",
+            id="Penguatan implementasi dan lokalisasi Rencana Aksi Regional ASEAN tentang Perempuan, "
+               "Perdamaian, dan Keamanan di tingkat nasional"),
+    description=T(
+        en="A three-day training for ministry focal points from the eleven ASEAN countries, part of "
+           "the project “Empowering women for sustainable peace: preventing violence and promoting "
+           "social cohesion in ASEAN”, supported by the governments of Canada, the Republic of Korea "
+           "and the United Kingdom.",
+        vi="Khóa tập huấn ba ngày dành cho cán bộ đầu mối của các bộ, ngành từ mười một quốc gia "
+           "ASEAN, thuộc dự án “Trao quyền cho phụ nữ vì hòa bình bền vững: phòng ngừa bạo lực và "
+           "thúc đẩy gắn kết xã hội ở ASEAN”, với sự hỗ trợ của Chính phủ Canada, Hàn Quốc và "
+           "Vương quốc Anh.",
+        id="Pelatihan tiga hari bagi focal point kementerian dari sebelas negara ASEAN, bagian dari "
+           "proyek “Memberdayakan perempuan untuk perdamaian berkelanjutan: mencegah kekerasan dan "
+           "mendorong kohesi sosial di ASEAN”, didukung oleh pemerintah Kanada, Republik Korea, dan "
+           "Inggris."),
+    start_date=date(2025, 4, 9), end_date=date(2025, 4, 11),
+    city=T(en="Jakarta", vi="Jakarta", id="Jakarta"), country="ID", timezone="Asia/Jakarta",
+    mode="in_person", working_language="en", second_languages=["vi", "id"],
+    contact_hours=Decimal("20"),
+)
+
+
+def seed() -> str | None:
+    """Create what is missing of the demo; return the trainer's password if it was set."""
+    trainer, password = _trainer()
+    organisations = [_organisation(*row) for row in ORGANISATIONS]
+    course = db.session.scalar(sa.select(Course).where(Course.slug == SLUG))
+    if course is None:
+        details = CourseDetails(**COURSE, objectives=OBJECTIVES,
+                                organiser_ids=[o.id for o in organisations[:2]],
+                                donor_ids=[o.id for o in organisations[2:]])
+        course = create_course(trainer, details, slug=SLUG)
+    elif trainer not in course.trainers:
+        course.trainers.append(trainer)
+    db.session.flush()
+    return password
+
+
+def _trainer() -> tuple[User, str | None]:
+    wanted = os.environ.get("DEMO_TRAINER_PASSWORD")
+    user = find_user(TRAINER)
+    if user is None:
+        password = wanted or secrets.token_urlsafe(12)
+        return create_user(TRAINER, "Demo Trainer", password, role="trainer"), password
+    if wanted and not user.check_password(wanted):
+        user.set_password(wanted)
+        return user, wanted
+    return user, wanted
+
+
+def _organisation(acronym: str, name: T, country: str | None, logo: str | None) -> Organisation:
+    organisation = db.session.scalar(sa.select(Organisation).where(Organisation.acronym == acronym))
+    if organisation is None:
+        organisation = Organisation(acronym=acronym, name=name, country=country, website="")
+        if logo:
+            organisation.logo = logos.store((LOGOS / logo).read_bytes())
+        db.session.add(organisation)
+        db.session.flush()
+    return organisation

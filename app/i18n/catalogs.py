@@ -1,0 +1,86 @@
+"""The translation workflow: extract, update and compile the gettext catalogues.
+
+Babel's own ``pybabel init`` cannot create a Tetum catalogue (CLDR has no ``tet``
+locale), so catalogues are created and updated here through Babel's Python API.
+"""
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+from flask.cli import AppGroup
+
+from .. import ROOT
+from . import TRANSLATIONS
+from .languages import LANGUAGES
+
+CATALOG_LANGUAGES = [lang for lang in LANGUAGES if lang != "en"]
+translate_cli = AppGroup("translate", help="Extract, update and compile translations.")
+
+
+def catalog_path(language: str, domain: str = "messages") -> Path:
+    return TRANSLATIONS / language / "LC_MESSAGES" / f"{domain}.po"
+
+
+def extract(domain: str = "messages") -> Path:
+    """Extract the interface strings into ``translations/<domain>.pot``."""
+    template = TRANSLATIONS / f"{domain}.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(ROOT / "babel.cfg"),
+         "-k", "_l", "--no-location", "--sort-output", "--project", "Lokakarya",
+         "--msgid-bugs-address", "translations@lokakarya.invalid",
+         "-o", str(template), "."],
+        cwd=ROOT, check=True, capture_output=True)
+    return template
+
+
+def update(template: Path, domain: str = "messages") -> list[Path]:
+    """Merge ``template`` into every language's catalogue, creating missing ones."""
+    with open(template, "rb") as fh:
+        pot = read_po(fh)
+    written = []
+    for language in CATALOG_LANGUAGES:
+        path = catalog_path(language, domain)
+        if path.exists():
+            with open(path, "rb") as fh:
+                catalog = read_po(fh, locale=language)
+        else:
+            catalog = Catalog(locale=language, project="Lokakarya")
+        catalog.update(pot, no_fuzzy_matching=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as fh:
+            write_po(fh, catalog, omit_header=False, ignore_obsolete=True, width=100)
+        written.append(path)
+    return written
+
+
+def compile_all() -> list[tuple[str, int, int]]:
+    """Compile every ``.po`` into ``.mo``; return (file, translated, total) per catalogue."""
+    report = []
+    for path in sorted(TRANSLATIONS.glob("*/LC_MESSAGES/*.po")):
+        with open(path, "rb") as fh:
+            catalog = read_po(fh, locale=path.parent.parent.name)
+        with open(path.with_suffix(".mo"), "wb") as fh:
+            write_mo(fh, catalog, use_fuzzy=False)
+        messages = [m for m in catalog if m.id]
+        done = sum(1 for m in messages if m.string and not m.fuzzy and
+                   (all(m.string) if isinstance(m.string, tuple) else True))
+        report.append((str(path.relative_to(TRANSLATIONS)), done, len(messages)))
+    return report
+
+
+@translate_cli.command("update")
+def update_command() -> None:
+    """Extract strings and merge them into every language's catalogue."""
+    for path in update(extract()):
+        click.echo(f"updated {path.relative_to(ROOT)}")
+
+
+@translate_cli.command("compile")
+def compile_command() -> None:
+    """Compile the catalogues and report how much of each is translated."""
+    for name, done, total in compile_all():
+        click.echo(f"{name}: {done}/{total} translated")

@@ -1,0 +1,105 @@
+"""The form field for organiser text in several languages, entered side by side."""
+from collections.abc import Iterable
+
+from markupsafe import Markup, escape
+from wtforms import Field, FieldList, Form, FormField
+from wtforms.utils import unset_value
+
+from . import _l, current_language
+from .languages import LANGUAGES, language_name
+from .multilingual import MultilingualText
+
+
+class MultilingualWidget:
+    """One input (or textarea) per language, each labelled with the language's name."""
+
+    def __call__(self, field: "MultilingualField", **kwargs) -> Markup:
+        reader = current_language()
+        described = f' aria-describedby="{field.id}-error"' if field.errors else ""
+        rows = []
+        for lang in field.shown_languages():
+            input_id = f"{field.id}-{lang}"
+            value = field.raw.get(lang, field.data.get(lang, ""))
+            required = ' required aria-required="true"' if field.required and lang == field.primary else ""
+            invalid = ' aria-invalid="true"' if field.errors else ""
+            attrs = (f'id="{input_id}" name="{field.name}-{lang}" lang="{lang}" '
+                     f'maxlength="{field.max_length}"{required}{invalid}{described}')
+            if field.multiline:
+                control = f'<textarea {attrs} rows="3">{escape(value)}</textarea>'
+            else:
+                control = f'<input type="text" {attrs} value="{escape(value)}">'
+            missing = ""
+            if lang in field.languages and not value:
+                missing = f'<span class="ml-missing">{escape(_l("not yet written"))}</span>'
+            rows.append(
+                f'<div class="ml-lang"><label for="{input_id}">{escape(language_name(lang, reader))} '
+                f'<span class="lang-code">{lang}</span> {missing}</label>{control}</div>'
+            )
+        return Markup(f'<div class="ml-grid" id="{field.id}">{"".join(rows)}</div>')
+
+
+class MultilingualField(Field):
+    """A :class:`MultilingualText` typed in the course's languages side by side."""
+
+    widget = MultilingualWidget()
+
+    def __init__(self, label=None, validators=None, required: bool = False,
+                 multiline: bool = False, max_length: int = 300, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.required = required
+        self.multiline = multiline
+        self.max_length = max_length
+        self.languages: list[str] = ["en"]
+        self.primary = "en"
+        self.raw: dict[str, str] = {}
+        self.data = MultilingualText()
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        self.process_errors = []
+        if data is unset_value:
+            data = self.default() if callable(self.default) else self.default
+        self.object_data = data
+        self.data = MultilingualText(data if isinstance(data, dict | MultilingualText) else {})
+        self.raw = {}
+        if formdata is not None:
+            self.raw = {
+                lang: formdata.get(f"{self.name}-{lang}", "")
+                for lang in LANGUAGES
+                if f"{self.name}-{lang}" in formdata
+            }
+            self.data = MultilingualText(self.raw)
+
+    def shown_languages(self) -> list[str]:
+        """The languages to offer: the course's, plus any that already hold text."""
+        shown = list(dict.fromkeys([self.primary, *self.languages]))
+        return shown + [lang for lang in (*self.data, *self.raw) if lang not in shown and
+                        (self.data.get(lang) or self.raw.get(lang))]
+
+    def pre_validate(self, form):
+        for lang, text in self.data.items():
+            if len(text) > self.max_length:
+                raise ValueError(_l("%(language)s: at most %(max)d characters.",
+                                    language=language_name(lang, current_language()),
+                                    max=self.max_length))
+        if self.required and self.primary not in self.data:
+            raise ValueError(_l("Please write this in %(language)s.",
+                                language=language_name(self.primary, current_language())))
+
+    def missing(self) -> list[str]:
+        return self.data.missing(self.languages)
+
+
+def apply_languages(form: Form, languages: Iterable[str], primary: str) -> None:
+    """Offer ``languages`` (``primary`` first and required) in every multilingual field."""
+    languages = list(dict.fromkeys([primary, *languages]))
+    for field in form:
+        if isinstance(field, MultilingualField):
+            field.languages, field.primary = languages, primary
+        elif isinstance(field, FormField):
+            apply_languages(field.form, languages, primary)
+        elif isinstance(field, FieldList):
+            for entry in field.entries:
+                if isinstance(entry, FormField):
+                    apply_languages(entry.form, languages, primary)
+                elif isinstance(entry, MultilingualField):
+                    entry.languages, entry.primary = languages, primary

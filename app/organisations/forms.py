@@ -1,0 +1,18 @@
+"""The organisation form."""
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, SelectField, StringField, URLField
+from wtforms.validators import Length, Optional, URL
+
+from ..i18n import _l
+from ..i18n.fields import MultilingualField
+
+
+class OrganisationForm(FlaskForm):
+    name = MultilingualField(_l("Name"), required=True, max_length=200)
+    acronym = StringField(_l("Short name or acronym"), validators=[Length(max=40)],
+                          description=_l("Shown where space is short, e.g. ASEAN-IPR."))
+    country = SelectField(_l("Country"), validators=[Optional()], choices=[])
+    website = URLField(_l("Website"), validators=[Optional(), URL(), Length(max=300)])
+    logo = FileField(_l("Logo"), description=_l("PNG, JPEG or SVG, at most 1 MB. SVG prints sharpest."))
+    remove_logo = BooleanField(_l("Remove the current logo"))

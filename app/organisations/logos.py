@@ -1,0 +1,55 @@
+"""Checking and storing uploaded logos."""
+import secrets
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from flask import current_app
+
+from ..i18n import _
+
+KINDS = {"png": b"\x89PNG\r\n\x1a\n", "jpg": b"\xff\xd8\xff"}
+
+
+class LogoRejected(ValueError):
+    """The upload is not an acceptable logo; the message says why, translated."""
+
+
+def sniff(data: bytes) -> str:
+    """Return "png", "jpg" or "svg" for ``data``; raise LogoRejected otherwise."""
+    limit = current_app.config["MAX_LOGO_BYTES"]
+    if len(data) > limit:
+        raise LogoRejected(_("The logo is larger than %(size)d KB.", size=limit // 1024))
+    for kind, magic in KINDS.items():
+        if data.startswith(magic):
+            return kind
+    head = data[:2048].lstrip().lower()
+    if head.startswith((b"<?xml", b"<svg", b"<!--")):
+        if b"<!doctype" in data.lower() or b"<!entity" in data.lower():
+            raise LogoRejected(_("SVG logos may not declare a DOCTYPE or entities."))
+        try:
+            root = ET.fromstring(data)
+        except ET.ParseError:
+            raise LogoRejected(_("The SVG file is not well-formed.")) from None
+        if root.tag not in ("svg", "{http://www.w3.org/2000/svg}svg"):
+            raise LogoRejected(_("The SVG file has no <svg> root element."))
+        return "svg"
+    raise LogoRejected(_("A logo must be a PNG, JPEG or SVG image."))
+
+
+def folder() -> Path:
+    path = Path(current_app.config["UPLOAD_FOLDER"]) / "logos"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def store(data: bytes) -> str:
+    """Check ``data`` and save it under a fresh, unguessable name; return that name."""
+    kind = sniff(data)
+    name = f"{secrets.token_urlsafe(12)}.{kind}"
+    (folder() / name).write_bytes(data)
+    return name
+
+
+def remove(name: str | None) -> None:
+    if name:
+        (folder() / name).unlink(missing_ok=True)

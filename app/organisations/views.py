@@ -1,0 +1,67 @@
+"""Staff pages for organisations, and their public logos."""
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, \
+    send_from_directory, url_for
+from flask_login import login_required
+from werkzeug.utils import secure_filename
+
+from ..extensions import db
+from ..i18n import _, current_language
+from ..i18n.fields import apply_languages
+from ..reference import country_choices
+from . import logos
+from .forms import OrganisationForm
+from .models import Organisation
+from .operations import save_organisation
+
+bp = Blueprint("organisations", __name__)
+
+
+@bp.route("/manage/organisations/")
+@login_required
+def manage_list():
+    organisations = db.session.scalars(sa.select(Organisation)).all()
+    organisations.sort(key=lambda org: str(org.name.localize(current_language())).casefold())
+    return render_template("organisations/list.html", organisations=organisations)
+
+
+@bp.route("/manage/organisations/new", methods=["GET", "POST"])
+@login_required
+def create():
+    return _edit(None)
+
+
+@bp.route("/manage/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(organisation_id: int):
+    return _edit(db.get_or_404(Organisation, organisation_id))
+
+
+def _edit(organisation: Organisation | None):
+    form = OrganisationForm(obj=organisation)
+    form.country.choices = [("", "—")] + country_choices()
+    apply_languages(form, current_app.config["DEFAULT_SECOND_LANGUAGES"], "en")
+    if form.validate_on_submit():
+        upload = form.logo.data
+        try:
+            organisation = save_organisation(
+                organisation, name=form.name.data, acronym=form.acronym.data or "",
+                country=form.country.data, website=form.website.data or "",
+                logo=upload.read() if upload and upload.filename else None,
+                remove_logo=form.remove_logo.data)
+        except logos.LogoRejected as problem:
+            form.logo.errors = [str(problem)]
+        else:
+            db.session.commit()
+            flash(_("The organisation is saved."), "success")
+            return redirect(url_for(".manage_list"))
+    status = 400 if form.errors else 200
+    return render_template("organisations/edit.html", form=form, organisation=organisation), status
+
+
+@bp.route("/logos/<name>")
+def logo(name: str):
+    """Serve an uploaded logo (names are random; no listing)."""
+    if secure_filename(name) != name:
+        abort(404)
+    return send_from_directory(logos.folder(), name, max_age=86400)

@@ -1,0 +1,54 @@
+"""Security headers on every response, and refusing debug mode outside development."""
+import os
+
+from flask import Flask, request
+
+CSP = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+# Uploaded files (logos, possibly SVG) must never run script, even when opened directly.
+UPLOAD_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
+
+
+def configure(app: Flask) -> None:
+    """Install the response headers and check the debug setting."""
+    if app.debug and os.environ.get("FLASK_DEBUG") is None and not app.testing:
+        raise RuntimeError("Debug mode is only for development: set FLASK_DEBUG=1 explicitly.")
+    if os.environ.get("LOKAKARYA_PROXY_FIX", "").lower() in {"1", "true", "yes"}:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    app.after_request(add_headers)
+
+
+def add_headers(response):
+    headers = response.headers
+    uploaded = request.blueprint == "organisations" and request.endpoint == "organisations.logo"
+    headers.setdefault("Content-Security-Policy", UPLOAD_CSP if uploaded else CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    from flask import current_app
+
+    if current_app.config.get("HTTPS"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if request.endpoint != "static" and "Cache-Control" not in headers:
+        # Pages may hold personal data: do not let shared caches keep them.
+        headers["Cache-Control"] = "no-store" if _is_private() else "no-cache"
+    return response
+
+
+def _is_private() -> bool:
+    from flask_login import current_user
+
+    return bool(current_user and current_user.is_authenticated)

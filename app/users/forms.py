@@ -1,0 +1,50 @@
+"""Forms for staff accounts."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from ..auth.models import ROLES
+from ..i18n import _, _l
+from ..i18n.languages import LANGUAGES, endonym
+
+ROLE_LABELS = {"admin": _l("Admin"), "trainer": _l("Trainer")}
+MIN_PASSWORD = 10
+
+
+def language_choices():
+    return [("", _l("As the browser asks"))] + [(code, endonym(code)) for code in LANGUAGES]
+
+
+def strong_enough(form, field):
+    if field.data and len(field.data) < MIN_PASSWORD:
+        raise ValidationError(_("Use at least %(count)d characters.", count=MIN_PASSWORD))
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=[(role, ROLE_LABELS[role]) for role in ROLES])
+    language = SelectField(_l("Language"), choices=[], validators=[Optional()])
+    active = BooleanField(_l("Account active"), default=True)
+    password = PasswordField(_l("New password"), validators=[Optional(), strong_enough],
+                             render_kw={"autocomplete": "new-password"})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = language_choices()
+
+
+class AccountForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    language = SelectField(_l("Language"), choices=[], validators=[Optional()])
+    current_password = PasswordField(_l("Current password"), validators=[Optional()],
+                                     render_kw={"autocomplete": "current-password"})
+    password = PasswordField(_l("New password"), validators=[Optional(), strong_enough],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("New password again"), validators=[
+        EqualTo("password", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = language_choices()

@@ -1,0 +1,11 @@
+"""The WSGI entry point for production servers (``gunicorn app.wsgi:app``)."""
+import sys
+
+from . import create_app
+from .database import check_connection
+
+app = create_app()
+problem = check_connection(app)
+if problem:
+    print(problem, file=sys.stderr)
+    sys.exit(1)

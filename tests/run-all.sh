@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Run the suite on SQLite, then again on PostgreSQL when one answers; say which ran.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+PG_URL="${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"
+
+echo "== Test run 1: SQLite (embedded) =="
+TEST_DATABASE_URL=sqlite "$BIN/pytest" "$@"
+sqlite_status=$?
+
+if "$BIN/python" - "$PG_URL" <<'PY' 2>/dev/null
+import sys
+import sqlalchemy as sa
+engine = sa.create_engine(sys.argv[1], connect_args={"connect_timeout": 3})
+with engine.connect() as connection:
+    connection.execute(sa.text("SELECT 1"))
+PY
+then
+  echo "== Test run 2: PostgreSQL at ${PG_URL} =="
+  TEST_DATABASE_URL="$PG_URL" "$BIN/pytest" "$@"
+  pg_status=$?
+else
+  echo "== PostgreSQL does not answer at ${PG_URL}: FELL BACK TO SQLITE ONLY =="
+  pg_status=0
+fi
+[ "$sqlite_status" -eq 0 ] && [ "$pg_status" -eq 0 ]
