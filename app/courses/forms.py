@@ -7,10 +7,11 @@ from functools import lru_cache
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, FieldList, Form, FormField, IntegerField, \
-    SelectField, SelectMultipleField, StringField, ValidationError, widgets
+    SelectField, StringField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..extensions import db
+from ..forms import MultiCheckboxField, choices
 from ..i18n import _, _l
 from ..i18n.fields import MultilingualField
 from ..i18n.languages import LANGUAGES, endonym
@@ -24,12 +25,7 @@ EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 @lru_cache(maxsize=1)
 def timezone_choices() -> list[tuple[str, str]]:
     zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith("Etc/"))
-    return [(zone, zone.replace("_", " ")) for zone in zones]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
+    return choices((zone, zone.replace("_", " ")) for zone in zones)
 
 
 class ObjectiveForm(Form):
@@ -52,7 +48,7 @@ class CourseForm(FlaskForm):
     country = SelectField(_l("Country"), validators=[DataRequired()], choices=[])
     timezone = SelectField(_l("Time zone of the venue"), validators=[DataRequired()],
                            choices=[], default="Asia/Jakarta")
-    mode = SelectField(_l("Mode"), choices=list(MODE_LABELS.items()), default="in_person")
+    mode = SelectField(_l("Mode"), choices=choices(MODE_LABELS.items()), default="in_person")
     working_language = SelectField(_l("Working language"), default="en")
     second_languages = MultiCheckboxField(
         _l("Second languages offered on certificates"),
@@ -66,7 +62,7 @@ class CourseForm(FlaskForm):
     def __init__(self, *args, course: Course | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.course = course
-        language_choices = [(code, f"{endonym(code)} ({code})") for code in LANGUAGES]
+        language_choices = choices((code, f"{endonym(code)} ({code})") for code in LANGUAGES)
         self.working_language.choices = language_choices
         self.second_languages.choices = language_choices
         self.timezone.choices = timezone_choices()
@@ -111,6 +107,10 @@ class CloneForm(FlaskForm):
 
 class TeamForm(FlaskForm):
     email = StringField(_l("Email of the trainer to add"), validators=[DataRequired(), Length(max=254)])
+
+
+class RemoveTrainerForm(FlaskForm):
+    remove = IntegerField(validators=[InputRequired()])
 
 
 def slug_taken(slug: str) -> bool:

@@ -9,12 +9,13 @@ from ..auth.access import can_manage
 from ..auth.models import User
 from ..auth.operations import find_user
 from ..extensions import db
+from ..forms import choices
 from ..i18n import _
 from ..i18n.fields import apply_languages
 from ..organisations.models import Organisation
 from ..reference import country_choices
 from . import operations
-from .forms import MODE_LABELS, CloneForm, CourseForm, TeamForm
+from .forms import MODE_LABELS, CloneForm, CourseForm, RemoveTrainerForm, TeamForm
 from .models import Course
 
 bp = Blueprint("courses", __name__)
@@ -121,10 +122,10 @@ def archive(slug: str):
 def team(slug: str):
     course = get_managed_course(slug)
     form = TeamForm()
-    if request.method == "POST" and request.form.get("remove"):
-        form.validate()  # CSRF only
-        if not form.csrf_token.errors:
-            user = db.session.get(User, request.form.get("remove", type=int) or 0)
+    if "remove" in request.form:
+        removal = RemoveTrainerForm()
+        if removal.validate_on_submit():
+            user = db.session.get(User, removal.remove.data)
             if user is None:
                 abort(400)
             if user.id == current_user.id and not current_user.is_admin:
@@ -133,8 +134,8 @@ def team(slug: str):
                 operations.remove_trainer(course, user)
                 db.session.commit()
                 flash(_("%(name)s is no longer on the team.", name=user.name), "success")
-            return redirect(url_for(".team", slug=slug))
-    elif form.validate_on_submit():
+        return redirect(url_for(".team", slug=slug))
+    if form.validate_on_submit():
         user = find_user(form.email.data)
         if user is None or not user.active:
             form.email.errors.append(_("No active staff account has this email."))
@@ -161,11 +162,11 @@ def _course_form(course: Course | None) -> CourseForm:
         # Room for new objectives without JavaScript.
         for position in range(len(form.objectives.entries) + 1, max(4, len(form.objectives.entries) + 3)):
             form.objectives.append_entry(SimpleNamespace(position=position, text=None))
-    form.country.choices = country_choices()
+    form.country.choices = choices(country_choices())
     organisations = db.session.scalars(sa.select(Organisation)).all()
     organisations.sort(key=lambda org: str(org.name).casefold())
-    choices = [(org.id, f"{org.name}" + (f" ({org.acronym})" if org.acronym else "")) for org in organisations]
-    form.organisers.choices = form.donors.choices = choices
+    form.organisers.choices = form.donors.choices = choices(
+        (org.id, f"{org.name}" + (f" ({org.acronym})" if org.acronym else "")) for org in organisations)
     working = form.working_language.data or "en"
     apply_languages(form, form.second_languages.data or [], working)
     return form

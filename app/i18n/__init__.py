@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 from babel import dates as babel_dates
 from babel import support
 from flask import Flask, g, has_app_context, has_request_context, request, session
-from flask_babel import Babel, Domain, force_locale, format_decimal, get_locale, lazy_gettext
+from flask_babel import Babel, Domain, force_locale, format_decimal, get_locale, lazy_gettext, \
+    refresh
 from flask_babel import gettext as _  # noqa: F401 - re-exported for features
 from flask_login import current_user
 
@@ -53,6 +54,7 @@ def configure(app: Flask) -> None:
     )
     from ..reference import country_name
 
+    app.before_request(_forget_language)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.filters.update(tr=localize, date_range=format_date_range)
     app.jinja_env.globals.update(country_name=country_name, format_decimal=format_decimal,
@@ -82,6 +84,12 @@ def current_language() -> str:
     if "language" not in g:
         g.language = choose_language()
     return g.language
+
+
+def _forget_language() -> None:
+    """Choose afresh per request, even where requests share an app context (tests, CLI)."""
+    g.pop("language", None)
+    refresh()
 
 
 def choose_language() -> str:

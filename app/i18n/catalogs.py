@@ -25,9 +25,9 @@ def catalog_path(language: str, domain: str = "messages") -> Path:
     return TRANSLATIONS / language / "LC_MESSAGES" / f"{domain}.po"
 
 
-def extract(domain: str = "messages") -> Path:
-    """Extract the interface strings into ``translations/<domain>.pot``."""
-    template = TRANSLATIONS / f"{domain}.pot"
+def extract(domain: str = "messages", template: Path | None = None) -> Path:
+    """Extract the interface strings into ``template`` (default ``translations/<domain>.pot``)."""
+    template = template or TRANSLATIONS / f"{domain}.pot"
     subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(ROOT / "babel.cfg"),
          "-k", "_l", "--no-location", "--sort-output", "--project", "Lokakarya",

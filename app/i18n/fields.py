@@ -2,7 +2,7 @@
 from collections.abc import Iterable
 
 from markupsafe import Markup, escape
-from wtforms import Field, FieldList, Form, FormField
+from wtforms import Field, FieldList, Form, FormField, ValidationError
 from wtforms.utils import unset_value
 
 from . import _l, current_language
@@ -78,11 +78,11 @@ class MultilingualField(Field):
     def pre_validate(self, form):
         for lang, text in self.data.items():
             if len(text) > self.max_length:
-                raise ValueError(_l("%(language)s: at most %(max)d characters.",
+                raise ValidationError(_l("%(language)s: at most %(max)d characters.",
                                     language=language_name(lang, current_language()),
                                     max=self.max_length))
         if self.required and self.primary not in self.data:
-            raise ValueError(_l("Please write this in %(language)s.",
+            raise ValidationError(_l("Please write this in %(language)s.",
                                 language=language_name(self.primary, current_language())))
 
     def missing(self) -> list[str]:

@@ -6,6 +6,7 @@ from flask_login import login_required
 from werkzeug.utils import secure_filename
 
 from ..extensions import db
+from ..forms import choices
 from ..i18n import _, current_language
 from ..i18n.fields import apply_languages
 from ..reference import country_choices
@@ -39,7 +40,7 @@ def edit(organisation_id: int):
 
 def _edit(organisation: Organisation | None):
     form = OrganisationForm(obj=organisation)
-    form.country.choices = [("", "—")] + country_choices()
+    form.country.choices = choices([("", "—"), *country_choices()])
     apply_languages(form, current_app.config["DEFAULT_SECOND_LANGUAGES"], "en")
     if form.validate_on_submit():
         upload = form.logo.data

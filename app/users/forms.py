@@ -4,6 +4,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from ..auth.models import ROLES
+from ..forms import choices
 from ..i18n import _, _l
 from ..i18n.languages import LANGUAGES, endonym
 
@@ -12,7 +13,7 @@ MIN_PASSWORD = 10
 
 
 def language_choices():
-    return [("", _l("As the browser asks"))] + [(code, endonym(code)) for code in LANGUAGES]
+    return choices([("", _l("As the browser asks")), *((code, endonym(code)) for code in LANGUAGES)])
 
 
 def strong_enough(form, field):
@@ -23,7 +24,7 @@ def strong_enough(form, field):
 class UserForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    role = SelectField(_l("Role"), choices=[(role, ROLE_LABELS[role]) for role in ROLES])
+    role = SelectField(_l("Role"), choices=choices((role, ROLE_LABELS[role]) for role in ROLES))
     language = SelectField(_l("Language"), choices=[], validators=[Optional()])
     active = BooleanField(_l("Account active"), default=True)
     password = PasswordField(_l("New password"), validators=[Optional(), strong_enough],

@@ -72,7 +72,7 @@ def account():
                                       language=form.language.data or None,
                                       password=form.password.data or None)
             db.session.commit()
-            login_user(current_user)  # the session id changes with the password
+            login_user(current_user._get_current_object())  # the id changes with the password
             session.pop("lang", None)  # let the new preference apply
             flash(_("Your account is saved."), "success")
             return redirect(url_for(".account"))

@@ -1,0 +1,149 @@
+"""Fixtures: one app per run on the chosen database, a clean database per test, factories."""
+import contextvars
+import os
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.auth.models import User
+from app.auth.operations import create_user
+from app.courses.models import Course
+from app.courses.operations import CourseDetails, create_course
+from app.extensions import db as _db
+from app.i18n.multilingual import MultilingualText
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+PASSWORD = "correct horse battery"
+
+
+def database_url(tmp_dir: Path) -> str:
+    """TEST_DATABASE_URL (``sqlite`` or unset: a fresh SQLite file)."""
+    url = os.environ.get("TEST_DATABASE_URL", "sqlite")
+    return f"sqlite:///{tmp_dir / 'test.db'}" if url == "sqlite" else url
+
+
+def pytest_report_header(config):
+    url = os.environ.get("TEST_DATABASE_URL", "sqlite")
+    return f"database: {'SQLite (temporary file)' if url == 'sqlite' else url}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("lokakarya")
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url(tmp),
+        "UPLOAD_FOLDER": str(tmp / "uploads"),
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": None,
+    })
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def db(app):
+    """An app context and, after the test, empty tables."""
+    with app.app_context():
+        yield _db
+        _db.session.rollback()
+        _db.session.remove()
+        with _db.engine.begin() as connection:
+            for table in reversed(_db.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests get their own app context, as in production.
+
+    The tests hold an app context for their own database work; without this, requests
+    would share its ``g`` (cached user, language) and database session.
+    """
+
+    def open(self, *args, **kwargs):
+        def run():
+            _cv_app.set(None)
+            return super(IsolatedClient, self).open(*args, **kwargs)
+
+        try:
+            return contextvars.copy_context().run(run)
+        finally:
+            _db.session.expire_all()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(db):
+    """Create a staff account: ``make_user(role="admin", email=...)``."""
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = "trainer", email: str | None = None, name: str | None = None,
+             password: str = PASSWORD, language: str | None = None) -> User:
+        number = next(counter)
+        user = create_user(email or f"{role}{number}@example.org", name or f"{role.title()} {number}",
+                           password, role=role, language=language)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_course(db, make_user):
+    """Create a course on a trainer's team: ``make_course(trainer=..., title={...})``."""
+
+    def make(trainer: User | None = None, slug: str | None = None, **overrides) -> Course:
+        trainer = trainer or make_user()
+        values = dict(
+            title=MultilingualText(en="Localizing the RPA WPS", vi="Địa phương hóa RPA WPS"),
+            start_date=date(2025, 4, 9), end_date=date(2025, 4, 11),
+            city=MultilingualText(en="Jakarta"), country="ID", timezone="Asia/Jakarta",
+            contact_hours=Decimal("20"), second_languages=["vi", "id"])
+        values.update(overrides)
+        for key in ("title", "city", "venue", "description"):
+            if isinstance(values.get(key), dict):
+                values[key] = MultilingualText(values[key])
+        course = create_course(trainer, CourseDetails(**values), slug=slug)
+        db.session.commit()
+        return course
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    """Sign ``user`` in through the form."""
+
+    def sign_in(user: User, password: str = PASSWORD):
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.data
+        return response
+
+    return sign_in
+
+
+def count(model) -> int:
+    return _db.session.scalar(sa.select(sa.func.count()).select_from(model))

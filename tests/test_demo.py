@@ -1,0 +1,59 @@
+"""The demo data: the reference course of DOMAIN.md §6."""
+from datetime import date
+
+import sqlalchemy as sa
+from conftest import count
+
+from app.auth.models import User
+from app.courses.models import Course
+from app.organisations.models import Organisation
+
+
+def test_seed_demo_creates_the_reference_course_idempotently(runner, db, monkeypatch):
+    monkeypatch.setenv("DEMO_TRAINER_PASSWORD", "a demo password")
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "a demo password" in first.output
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0
+    assert (count(Course), count(Organisation), count(User)) == (1, 5, 1)
+
+    course = db.session.scalar(sa.select(Course))
+    assert course.slug == "jakarta-2025-wps"
+    assert (course.start_date, course.end_date) == (date(2025, 4, 9), date(2025, 4, 11))
+    assert course.timezone == "Asia/Jakarta" and course.country == "ID"
+    assert len(course.objectives) == 5
+    assert all(o.text.missing(["en", "vi", "id"]) == [] for o in course.objectives)
+    assert [o.acronym for o in course.organisations("organiser")] == ["ASEAN-IPR", "UN Women"]
+    assert [o.acronym for o in course.organisations("donor")] == ["Canada", "ROK", "UK"]
+    trainer = db.session.scalar(sa.select(User))
+    assert trainer.email == "trainer@example.org" and trainer.check_password("a demo password")
+    assert trainer in course.trainers
+
+
+def test_without_a_password_in_the_environment_a_random_one_is_printed(runner, db, monkeypatch):
+    monkeypatch.delenv("DEMO_TRAINER_PASSWORD", raising=False)
+    result = runner.invoke(args=["seed-demo"])
+    password = result.output.split("password: ")[1].split()[0]
+    assert db.session.scalar(sa.select(User)).check_password(password)
+
+
+def test_the_demo_course_reads_in_english_vietnamese_and_indonesian(runner, client):
+    runner.invoke(args=["seed-demo"])
+    expected = {"en": "Strengthening implementation and localization",
+                "vi": "Tăng cường thực hiện và địa phương hóa",
+                "id": "Penguatan implementasi dan lokalisasi"}
+    for language, title in expected.items():
+        page = client.get(f"/courses/jakarta-2025-wps/?lang={language}").get_data(as_text=True)
+        assert title in page
+        assert "fallback-tag" not in page
+
+
+def test_users_create_command(runner, db):
+    result = runner.invoke(args=["users", "create", "--email", "Admin@Example.org", "--name", "Admin",
+                                 "--role", "admin"])
+    assert result.exit_code == 0 and "with password:" in result.output
+    user = db.session.scalar(sa.select(User))
+    assert (user.email, user.role) == ("admin@example.org", "admin")
+    again = runner.invoke(args=["users", "create", "--email", "admin@example.org", "--name", "X"])
+    assert again.exit_code != 0 and "exists already" in again.output

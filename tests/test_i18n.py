@@ -1,0 +1,104 @@
+"""Interface language: choice, memory, fallbacks, Tetum, catalogues."""
+import pytest
+from babel.messages.pofile import read_po
+
+from app.i18n import format_date_range, use_language
+from app.i18n.catalogs import CATALOG_LANGUAGES, catalog_path
+from app.i18n.languages import LANGUAGES, babel_locale, normalise
+
+
+def html_lang(response) -> str:
+    page = response.get_data(as_text=True)
+    return page.split('<html lang="', 1)[1].split('"', 1)[0]
+
+
+def test_lang_parameter_switches_and_is_remembered(client):
+    assert html_lang(client.get("/")) == "en"
+    assert html_lang(client.get("/?lang=vi")) == "vi"
+    assert html_lang(client.get("/login")) == "vi"
+    assert html_lang(client.get("/?lang=id")) == "id"
+    assert html_lang(client.get("/?lang=xx")) == "id"  # unknown codes are ignored
+
+
+def test_browser_language_is_used_when_nothing_was_chosen(client):
+    assert html_lang(client.get("/", headers={"Accept-Language": "vi-VN,vi;q=0.9,en;q=0.5"})) == "vi"
+    assert html_lang(client.get("/", headers={"Accept-Language": "de-DE,in;q=0.8"})) == "id"
+    assert html_lang(client.get("/", headers={"Accept-Language": "de-DE"})) == "en"
+
+
+def test_signed_in_users_preference_comes_before_the_browser(client, make_user, login):
+    login(make_user(language="id"))
+    assert html_lang(client.get("/", headers={"Accept-Language": "vi"})) == "id"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_language_renders_pages(client, make_course, language):
+    make_course(slug="every-2025")
+    for url in ("/", "/courses/every-2025/", "/login", "/courses/missing/"):
+        response = client.get(f"{url}?lang={language}")
+        assert response.status_code in (200, 404)
+        assert html_lang(response) == language
+
+
+def test_tetum_is_never_handed_to_babel():
+    assert str(babel_locale("tet")) == "pt_TL"
+    assert normalise("tet") == "tet" and normalise("TL") == "fil" and normalise("in") == "id"
+
+
+def test_tetum_pages_format_dates_in_portuguese(client, make_course):
+    make_course(slug="tetun-2025")
+    page = client.get("/courses/tetun-2025/?lang=tet").get_data(as_text=True)
+    assert "abr." in page  # 9–11 de abr. de 2025
+
+
+def test_date_ranges_follow_the_readers_locale(app):
+    from datetime import date
+
+    start, end = date(2025, 4, 9), date(2025, 4, 11)
+    with app.test_request_context():
+        with use_language("vi"):
+            assert format_date_range(start, end) == "9\u2009–\u200911 thg 4, 2025"
+        with use_language("id"):
+            assert format_date_range(start, end) == "9–11 Apr 2025"
+        with use_language("tet"):
+            assert "2025" in format_date_range(start, end)
+
+
+@pytest.mark.parametrize("language", CATALOG_LANGUAGES)
+def test_a_catalogue_exists_for_every_language(language):
+    assert catalog_path(language).exists()
+
+
+@pytest.mark.parametrize("language", ["vi", "id"])
+def test_vietnamese_and_indonesian_are_complete(language):
+    import re
+
+    with open(catalog_path(language), "rb") as fh:
+        catalog = read_po(fh, locale=language)
+    untranslated, broken = [], []
+    for message in catalog:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if message.fuzzy or not all(strings):
+            untranslated.append(ids[0])
+            continue
+        wanted = set(re.findall(r"%\(\w+\)[sd]", ids[0]))
+        if any(set(re.findall(r"%\(\w+\)[sd]", s)) != wanted for s in strings):
+            broken.append(ids[0])
+    assert untranslated == [] and broken == []
+
+
+def test_catalogues_are_up_to_date_with_the_code(tmp_path):
+    """Every string in the code is in the template the translators work from."""
+    from babel.messages.pofile import read_po as read
+
+    from app.i18n.catalogs import TRANSLATIONS, extract
+
+    with open(TRANSLATIONS / "messages.pot", "rb") as fh:
+        committed = {m.id for m in read(fh) if m.id}
+    template = extract(template=tmp_path / "messages.pot")
+    with open(template, "rb") as fh:
+        current = {m.id for m in read(fh) if m.id}
+    assert current - committed == set()

@@ -1,0 +1,62 @@
+"""Organisations and their logos."""
+import io
+
+import sqlalchemy as sa
+from conftest import count
+
+from app.organisations.models import Organisation
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
+       b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00"
+       b"\x00IEND\xaeB`\x82")
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10"/></svg>'
+
+
+def post(client, logo: bytes | None = None, filename: str = "logo.png", **fields):
+    data = {"name-en": "UN Women Indonesia", "name-vi": "UN Women Indonesia", "acronym": "UN Women",
+            "country": "ID", **fields}
+    if logo is not None:
+        data["logo"] = (io.BytesIO(logo), filename)
+    return client.post("/manage/organisations/new", data=data, content_type="multipart/form-data")
+
+
+def test_organisation_with_a_logo_is_created_and_its_logo_served(client, make_user, login, db):
+    login(make_user())
+    assert post(client, PNG).status_code == 302
+    organisation = db.session.scalar(sa.select(Organisation))
+    assert organisation.name["en"] == "UN Women Indonesia" and organisation.logo.endswith(".png")
+    response = client.get(f"/logos/{organisation.logo}")
+    assert response.status_code == 200 and response.data == PNG
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+
+
+def test_svg_logos_are_accepted(client, make_user, login, db):
+    login(make_user())
+    assert post(client, SVG, filename="logo.svg").status_code == 302
+    assert db.session.scalar(sa.select(Organisation)).logo.endswith(".svg")
+
+
+def test_files_that_are_not_images_are_refused(client, make_user, login):
+    login(make_user())
+    for data, message in [
+        (b"%PDF-1.4 not a logo", "A logo must be a PNG, JPEG or SVG image."),
+        (b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x "y">]><svg/>', "DOCTYPE"),
+        (b"<svg><unclosed></svg>", "not well-formed"),
+        (PNG + b"\0" * (1024 * 1024), "larger than"),
+    ]:
+        response = post(client, data, filename="logo.svg")
+        assert response.status_code == 400
+        assert message in response.get_data(as_text=True)
+    assert count(Organisation) == 0
+
+
+def test_organisation_needs_an_english_name(client, make_user, login):
+    login(make_user())
+    response = post(client, **{"name-en": ""})
+    assert response.status_code == 400
+    assert 'id="name-error"' in response.get_data(as_text=True)
+    assert count(Organisation) == 0
+
+
+def test_logo_names_cannot_escape_the_folder(client):
+    assert client.get("/logos/..%2Fsecret_key").status_code == 404
