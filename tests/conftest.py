@@ -17,9 +17,8 @@ from app.courses.models import Course
 from app.courses.operations import CourseDetails, create_course
 from app.extensions import db as _db
 from app.i18n.multilingual import MultilingualText
+from helpers import PASSWORD
 
-ARTIFACTS = Path(__file__).parent / "artifacts"
-PASSWORD = "correct horse battery"
 
 
 def database_url(tmp_dir: Path) -> str:
@@ -143,7 +142,3 @@ def login(client):
         return response
 
     return sign_in
-
-
-def count(model) -> int:
-    return _db.session.scalar(sa.select(sa.func.count()).select_from(model))

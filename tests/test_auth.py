@@ -1,7 +1,7 @@
 """Staff sign-in: hashing, lock-out, sign-out, safe redirects."""
 from datetime import timedelta
 
-from conftest import PASSWORD
+from helpers import PASSWORD
 
 from app.database import utcnow
 

@@ -2,7 +2,7 @@
 from datetime import date
 
 import sqlalchemy as sa
-from conftest import count
+from helpers import count
 
 from app.auth.models import User
 from app.courses.models import Course

@@ -2,7 +2,7 @@
 import io
 
 import sqlalchemy as sa
-from conftest import count
+from helpers import count
 
 from app.organisations.models import Organisation
 

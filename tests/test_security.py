@@ -1,7 +1,7 @@
 """Security headers, CSRF, cookies."""
 import re
 
-from conftest import PASSWORD
+from helpers import PASSWORD
 
 
 def test_security_headers_on_every_page(client):
