@@ -97,6 +97,7 @@ def choose_language() -> str:
     asked = normalise(request.args.get("lang"))
     if asked:
         session["lang"] = asked
+        session.permanent = True  # remembered across browser restarts, not just this visit
         return asked
     remembered = normalise(session.get("lang"))
     if remembered:
