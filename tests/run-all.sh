@@ -5,6 +5,16 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 PG_URL="${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"
 
+REDIS_URL_FOR_TESTS="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
+if "$BIN/python" -c "import redis, sys; redis.Redis.from_url(sys.argv[1], socket_timeout=3).ping()" \
+    "$REDIS_URL_FOR_TESTS" 2>/dev/null; then
+  echo "== Redis answers at ${REDIS_URL_FOR_TESTS}: background-job tests use it =="
+else
+  echo "== Redis does not answer at ${REDIS_URL_FOR_TESTS}: RQ TESTS DESELECTED, jobs tested in-process only =="
+  set -- -m "not redis" "$@"
+fi
+export TEST_REDIS_URL="$REDIS_URL_FOR_TESTS"
+
 echo "== Test run 1: SQLite (embedded) =="
 TEST_DATABASE_URL=sqlite "$BIN/pytest" "$@"
 sqlite_status=$?
