@@ -15,13 +15,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
     )
 
-    from . import config, core, database, extensions, i18n, security
+    from . import config, core, database, extensions, i18n, reference, security
 
     config.configure(app, test_config)
     database.configure(app)
     extensions.configure(app)
     i18n.configure(app)
     security.configure(app)
+    reference.validate()
     register_features(app)
     core.configure_errors(app)
     return app
@@ -29,9 +30,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def register_features(app: Flask) -> None:
     """Mount each feature's blueprint and its commands."""
-    from . import auth, cli, core, courses, organisations, reference, users
+    from . import auth, cli, core, courses, organisations, users
 
-    reference.validate()
     for feature in (core, auth, users, organisations, courses):
         app.register_blueprint(feature.bp)
     cli.configure(app)

@@ -19,7 +19,7 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         SECRET_KEY=env.get("SECRET_KEY") or (overrides or {}).get("SECRET_KEY") or _instance_secret(instance),
         SQLALCHEMY_DATABASE_URI=database_url(env.get("DATABASE_URL"), instance),
         REDIS_URL=env.get("REDIS_URL") or None,
-        UPLOAD_FOLDER=str(instance / "uploads"),
+        UPLOAD_FOLDER=env.get("UPLOAD_FOLDER") or str(instance / "uploads"),
         MAX_CONTENT_LENGTH=int(env.get("MAX_UPLOAD_BYTES", 8 * 1024 * 1024)),
         MAX_LOGO_BYTES=1024 * 1024,
         # Sessions: HttpOnly always; Secure once the app is served over TLS.
@@ -31,6 +31,9 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         PREFERRED_URL_SCHEME="https" if https else "http",
         HTTPS=https,
         WTF_CSRF_TIME_LIMIT=None,  # A form left open over lunch must still submit.
+        # Each form checks its own token, so a refused form comes back with what was typed;
+        # views without a form call csrf.protect().
+        WTF_CSRF_CHECK_DEFAULT=False,
         # Mail (used by registration); unset server means the in-app outbox.
         MAIL_SERVER=env.get("MAIL_SERVER") or None,
         MAIL_PORT=int(env.get("MAIL_PORT", 25)),

@@ -5,12 +5,20 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.types import TypeDecorator
 
 
 def configure(app: Flask) -> None:
     """Tune engine options for the configured backend."""
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    except ArgumentError:
+        raise SystemExit(f"DATABASE_URL is not a database URL: {app.config['SQLALCHEMY_DATABASE_URI']!r}")
+    try:
+        url.get_dialect().import_dbapi()
+    except (NoSuchModuleError, ImportError) as exc:
+        raise SystemExit(f"Database unreachable at {describe_url(url)}: no driver installed ({exc})")
     options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if url.get_backend_name() == "sqlite":
         options.setdefault("connect_args", {"timeout": 15})
@@ -59,7 +67,7 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
-def describe_url(url: str) -> str:
+def describe_url(url) -> str:
     """Return ``url`` without its password, fit for messages."""
     return make_url(url).render_as_string(hide_password=True)
 

@@ -6,7 +6,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 

@@ -159,3 +159,100 @@ def test_home_page_lists_upcoming_then_past_courses(client, make_course):
     make_course(slug="next-2030", start_date=date(2030, 1, 6), end_date=date(2030, 1, 8))
     page = client.get("/").get_data(as_text=True)
     assert page.index("next-2030") < page.index("past-2025")
+
+
+def test_hostile_input_gives_clear_errors_never_a_500(client, make_user, login, make_course, db):
+    trainer = make_user()
+    course = make_course(trainer=trainer, slug="hostile-2025")
+    login(trainer)
+    for overrides, field in [
+        ({"working_language": "xx"}, "working_language"),
+        ({"second_languages": ["zz"]}, "second_languages"),
+        ({"contact_hours": "sNaN"}, "contact_hours"),
+        ({"contact_hours": "Infinity"}, "contact_hours"),
+        ({"start_date": "1900-01-01"}, "start_date"),
+        ({"start_date": "2026-02-30"}, "start_date"),
+    ]:
+        response = client.post("/manage/courses/new", data=course_form(**overrides))
+        assert response.status_code == 400, overrides
+        assert f'id="{field}-error"' in response.get_data(as_text=True), overrides
+    assert count(Course) == 1
+    response = client.post("/manage/courses/hostile-2025/team", data={"remove": "9" * 30})
+    assert response.status_code == 302
+    db.session.refresh(course)
+    assert course.trainers == [trainer]
+
+
+def test_control_characters_never_reach_the_database(client, make_user, login, db):
+    login(make_user())
+    response = client.post("/manage/courses/new", data=course_form(
+        slug="nul-2026", **{"title-en": "Bad\x00title\x07", "city-vi": "Hà\x00 Nội"}))
+    assert response.status_code == 302
+    course = db.session.scalar(sa.select(Course))
+    assert course.title["en"] == "Badtitle" and course.city["vi"] == "Hà Nội"
+
+
+def test_decimal_comma_is_accepted_for_contact_hours(client, make_user, login, db):
+    login(make_user())
+    client.post("/manage/courses/new", data=course_form(slug="comma-2026", contact_hours="20,5"))
+    assert str(db.session.scalar(sa.select(Course)).contact_hours) == "20.5"
+
+
+def test_texts_can_be_written_in_languages_beyond_the_courses(client, make_user, login, db):
+    login(make_user())
+    page = client.get("/manage/courses/new").get_data(as_text=True)
+    assert 'name="title-th"' in page and "Other languages" in page
+    client.post("/manage/courses/new", data=course_form(slug="thai-2026", **{"title-th": "การอบรม"}))
+    assert db.session.scalar(sa.select(Course)).title["th"] == "การอบรม"
+
+
+def test_editing_keeps_the_objectives_rows(client, make_user, login, make_course, db):
+    trainer = make_user()
+    course = make_course(trainer=trainer, slug="rows-2025",
+                         objectives=[MultilingualText(en="One"), MultilingualText(en="Two")])
+    ids = [o.id for o in course.objectives]
+    login(trainer)
+    client.post("/manage/courses/rows-2025/edit", data=course_form(**{
+        "objectives-0-text-en": "One, revised", "objectives-0-position": "1",
+        "objectives-1-text-en": "Two", "objectives-1-position": "2",
+        "objectives-1-text-vi": None, "objectives-2-position": None}))
+    db.session.refresh(course)
+    assert [o.text["en"] for o in course.objectives] == ["One, revised", "Two"]
+    assert [o.id for o in course.objectives] == ids
+
+
+def test_a_clone_cannot_run_past_2100(client, make_user, login, make_course):
+    trainer = make_user()
+    make_course(trainer=trainer, slug="late-2025")
+    login(trainer)
+    response = client.post("/manage/courses/late-2025/clone",
+                           data={"slug": "late-2100", "start_date": "2100-12-31"})
+    assert response.status_code == 400
+    assert count(Course) == 1
+
+
+def test_an_expired_form_comes_back_with_what_was_typed(app, client, make_user, login):
+    login(make_user())
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = client.post("/manage/courses/new?lang=vi",
+                               data=course_form(csrf_token="stale-token-from-yesterday"))
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Địa phương hóa kế hoạch hành động quốc gia" in page
+    assert "form-errors" in page
+    assert count(Course) == 0
+
+
+def test_bare_post_actions_check_the_csrf_token(app, client, make_user, login, make_course):
+    trainer = make_user()
+    make_course(trainer=trainer, slug="bare-2025")
+    login(trainer)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        assert client.post("/manage/courses/bare-2025/archive").status_code == 400
+        assert client.post("/logout").status_code == 400
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False

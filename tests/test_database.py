@@ -73,6 +73,19 @@ def test_unreachable_database_at_start_up_gives_one_clear_line(command):
     assert lines[0].startswith("Database unreachable at postgresql+psycopg://postgres:***@127.0.0.1:1/nowhere: ")
 
 
+@pytest.mark.parametrize("url,expected", [
+    ("nonsense", "DATABASE_URL is not a database URL: 'nonsense'"),
+    ("mysql://root@127.0.0.1/x", "Database unreachable at mysql://root@127.0.0.1/x: "),
+])
+def test_a_malformed_database_url_gives_one_clear_line(url, expected):
+    env = {**os.environ, "DATABASE_URL": url}
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "check-db"], env=env,
+                            capture_output=True, text=True, timeout=60, cwd=Path(__file__).parent.parent)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(expected), result.stderr
+
+
 def test_check_db_says_so_when_the_database_answers(runner):
     result = runner.invoke(args=["check-db"])
     assert result.exit_code == 0 and "Database answers." in result.output

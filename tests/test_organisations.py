@@ -50,12 +50,63 @@ def test_files_that_are_not_images_are_refused(client, make_user, login):
     assert count(Organisation) == 0
 
 
-def test_organisation_needs_an_english_name(client, make_user, login):
+def test_organisation_needs_a_name(client, make_user, login):
     login(make_user())
-    response = post(client, **{"name-en": ""})
+    response = post(client, **{"name-en": "", "name-vi": ""})
     assert response.status_code == 400
     assert 'id="name-error"' in response.get_data(as_text=True)
     assert count(Organisation) == 0
+
+
+def test_an_organisation_with_a_logo_can_be_edited_and_its_logo_replaced(client, make_user, login, db):
+    login(make_user())
+    post(client, PNG)
+    organisation = db.session.scalar(sa.select(Organisation))
+    first_logo = organisation.logo
+    edit = f"/manage/organisations/{organisation.id}/edit"
+    assert client.get(edit).status_code == 200
+    response = client.post(edit, data={"name-en": "UN Women", "acronym": "UNW", "country": "ID"},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    db.session.refresh(organisation)
+    assert organisation.logo == first_logo and organisation.acronym == "UNW"
+    client.post(edit, data={"name-en": "UN Women", "logo": (io.BytesIO(SVG), "new.svg")},
+                content_type="multipart/form-data")
+    db.session.refresh(organisation)
+    assert organisation.logo.endswith(".svg")
+    assert client.get(f"/logos/{first_logo}").status_code == 404  # the old file is gone
+
+
+def test_a_name_in_one_national_language_is_enough(client, make_user, login, db):
+    login(make_user())
+    response = post(client, **{"name-en": "", "name-vi": "Hội Liên hiệp Phụ nữ Việt Nam"})
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(Organisation)).name == {"vi": "Hội Liên hiệp Phụ nữ Việt Nam"}
+
+
+def test_trainers_cannot_change_organisations_of_other_teams_courses(
+        client, make_user, login, make_course, db):
+    donor = Organisation(name={"en": "Government of Canada"}, acronym="Canada")
+    db.session.add(donor)
+    db.session.commit()
+    make_course(slug="theirs-2025", donor_ids=[donor.id])
+    login(make_user())
+    assert client.get(f"/manage/organisations/{donor.id}/edit").status_code == 403
+
+
+def test_svg_logos_with_scripts_or_outside_links_are_refused(client, make_user, login):
+    login(make_user())
+    for svg in [
+        b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        b'<svg xmlns="http://www.w3.org/2000/svg"><rect onload="alert(1)"/></svg>',
+        b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:x="http://www.w3.org/1999/xlink">'
+        b'<image x:href="file:///etc/passwd"/></svg>',
+        b'<svg xmlns="http://www.w3.org/2000/svg"><rect fill="url(http://127.0.0.1/x)"/></svg>',
+        b'<svg xmlns="http://www.w3.org/2000/svg"><style>@import "http://evil/x.css";</style></svg>',
+    ]:
+        response = post(client, svg, filename="logo.svg")
+        assert response.status_code == 400, svg
+        assert "scripts, event handlers or links" in response.get_data(as_text=True)
 
 
 def test_logo_names_cannot_escape_the_folder(client):

@@ -52,10 +52,13 @@ def test_ministries_carry_national_language_names():
     assert "Kementerian Luar Negeri" in [m.name.get("id") for m in ministries("ID")]
 
 
-def test_organisation_types_include_government():
+def test_organisation_types_include_government_and_vary_by_country():
     types = {t.code: t for t in organisation_types()}
     assert types["government"].government and not types["cso"].government
     assert all(t.name.get("vi") and t.name.get("id") for t in types.values())
+    assert "mass-organisation" in [t.code for t in organisation_types("VN")]
+    assert "mass-organisation" not in [t.code for t in organisation_types("ID")]
+    assert "government" in [t.code for t in organisation_types("ID")]
 
 
 def test_broken_reference_data_is_reported_with_file_and_entry(tmp_path, monkeypatch):

@@ -2,9 +2,11 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, login_manager
+from ..forms import protect, render_form
 from ..i18n import _, _l
 from .forms import LoginForm
 from .models import User
@@ -31,7 +33,6 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("courses.manage_list"))
     form = LoginForm()
-    status = 200
     if form.validate_on_submit():
         try:
             user = authenticate(form.email.data, form.password.data)
@@ -43,14 +44,11 @@ def login():
                     minutes=refused.minutes))
             else:
                 form.form_errors.append(_("The email or password is not correct."))
-            status = 400
         else:
             login_user(user)
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")) or url_for("courses.manage_list"))
-    elif request.method == "POST":
-        status = 400
-    return render_template("auth/login.html", form=form), status
+    return render_form("auth/login.html", form)
 
 
 @bp.route("/logout", methods=["GET", "POST"])
@@ -58,6 +56,7 @@ def login():
 def logout():
     if request.method == "GET":
         return render_template("auth/logout.html")
+    protect()
     logout_user()
     flash(_("You are signed out."), "success")
     return redirect(url_for("core.index"))

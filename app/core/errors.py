@@ -17,6 +17,8 @@ def configure_errors(app: Flask) -> None:
 
 def render_error(error: HTTPException):
     code = error.code or 500
+    if code >= 500:
+        db.session.rollback()  # the page itself must not trip over a failed transaction
     return render_template("core/error.html", code=code, error=error), code
 
 

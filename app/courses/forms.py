@@ -1,48 +1,62 @@
-"""Forms to create, edit and clone a course."""
+"""Forms to create, edit and clone a course, and to change its team."""
 import re
 import zoneinfo
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
-import sqlalchemy as sa
-from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, FieldList, Form, FormField, IntegerField, \
-    SelectField, StringField, ValidationError
+import wtforms
+from wtforms import DateField, FieldList, FormField, IntegerField, SelectField, StringField, \
+    ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..extensions import db
-from ..forms import MultiCheckboxField, choices
+from ..forms import Form, LocalDecimalField, MultiCheckboxField, choices, language_choices
 from ..i18n import _, _l
 from ..i18n.fields import MultilingualField
-from ..i18n.languages import LANGUAGES, endonym
-from .models import Course
+from ..i18n.languages import LANGUAGES
+from .operations import slug_taken
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MODE_LABELS = {"in_person": _l("In person"), "online": _l("Online"), "hybrid": _l("Hybrid")}
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+MAX_ID = 2**31 - 1
 
 
 @lru_cache(maxsize=1)
-def timezone_choices() -> list[tuple[str, str]]:
+def timezone_choices() -> list:
     zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith("Etc/"))
     return choices((zone, zone.replace("_", " ")) for zone in zones)
 
 
-class ObjectiveForm(Form):
+def within_range(form, field):
+    """Dates between 2000 and 2100: anything else is a typing slip."""
+    if field.data and not EARLIEST <= field.data <= LATEST:
+        raise ValidationError(_("Give a date between 2000 and 2100."))
+
+
+def valid_slug(form, field):
+    if field.data:
+        field.data = field.data.strip().lower()
+        if not SLUG.match(field.data):
+            raise ValidationError(_("Use lowercase letters, digits and single hyphens only."))
+        if slug_taken(field.data):
+            raise ValidationError(_("Another course already uses this web address."))
+
+
+class ObjectiveForm(wtforms.Form):
     position = IntegerField(_l("Order"), validators=[Optional(), NumberRange(min=1, max=99)])
     text = MultilingualField(_l("Objective"), multiline=True, max_length=600)
 
 
-class CourseForm(FlaskForm):
+class CourseForm(Form):
     title = MultilingualField(_l("Title"), required=True, max_length=250)
     slug = StringField(
-        _l("Web address"), validators=[Optional(), Length(min=3, max=80)],
+        _l("Web address"), validators=[Optional(), Length(min=3, max=80), valid_slug],
         description=_l("Lowercase letters, digits and hyphens, e.g. jakarta-2025-wps. "
                        "Left empty, it is made from the English title. It cannot change later: "
                        "printed QR codes point at it."))
     description = MultilingualField(_l("Description"), multiline=True, max_length=4000)
-    start_date = DateField(_l("First day"), validators=[InputRequired()])
-    end_date = DateField(_l("Last day"), validators=[InputRequired()])
+    start_date = DateField(_l("First day"), validators=[InputRequired(), within_range])
+    end_date = DateField(_l("Last day"), validators=[InputRequired(), within_range])
     city = MultilingualField(_l("City"), required=True, max_length=120)
     venue = MultilingualField(_l("Venue"), max_length=250)
     country = SelectField(_l("Country"), validators=[DataRequired()], choices=[])
@@ -53,35 +67,26 @@ class CourseForm(FlaskForm):
     second_languages = MultiCheckboxField(
         _l("Second languages offered on certificates"),
         description=_l("Texts you write are asked for in these languages too."))
-    contact_hours = DecimalField(_l("Contact hours"), places=1,
-                                 validators=[InputRequired(), NumberRange(min=0.5, max=500)])
+    contact_hours = LocalDecimalField(_l("Contact hours"), places=1,
+                                      validators=[InputRequired(), NumberRange(min=0.5, max=500)])
     organisers = MultiCheckboxField(_l("Organisers"), coerce=int)
     donors = MultiCheckboxField(_l("Donors"), coerce=int)
     objectives = FieldList(FormField(ObjectiveForm), label=_l("Objectives"), max_entries=30)
 
-    def __init__(self, *args, course: Course | None = None, **kwargs):
+    def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.course = course
-        language_choices = choices((code, f"{endonym(code)} ({code})") for code in LANGUAGES)
-        self.working_language.choices = language_choices
-        self.second_languages.choices = language_choices
+        self.working_language.choices = self.second_languages.choices = language_choices()
         self.timezone.choices = timezone_choices()
-        if course is not None:
-            del self.slug
+        if editing:
+            del self.slug  # printed QR codes point at it
 
-    def validate_slug(self, field):
-        if field.data:
-            field.data = field.data.strip().lower()
-            if not SLUG.match(field.data):
-                raise ValidationError(_("Use lowercase letters, digits and single hyphens only."))
-            if slug_taken(field.data):
-                raise ValidationError(_("Another course already uses this web address."))
+    def languages(self) -> tuple[str, list[str]]:
+        """The working and second languages asked for, unknown codes dropped."""
+        working = self.working_language.data if self.working_language.data in LANGUAGES else "en"
+        return working, [code for code in self.second_languages.data or [] if code in LANGUAGES]
 
     def validate_end_date(self, field):
         start = self.start_date.data
-        for day in (start, field.data):
-            if day and not EARLIEST <= day <= LATEST:
-                raise ValidationError(_("Give a date between 2000 and 2100."))
         if start and field.data and field.data < start:
             raise ValidationError(_("The last day cannot be before the first day."))
         if start and field.data and (field.data - start).days > 366:
@@ -94,25 +99,23 @@ class CourseForm(FlaskForm):
         return [text for _pos, _idx, text in sorted(entries, key=lambda e: (e[0], e[1])) if text]
 
 
-class CloneForm(FlaskForm):
-    slug = StringField(_l("Web address of the new course"), validators=[DataRequired(), Length(min=3, max=80)])
-    start_date = DateField(_l("First day of the new course"), validators=[InputRequired()])
+class CloneForm(Form):
+    slug = StringField(_l("Web address of the new course"),
+                       validators=[DataRequired(), Length(min=3, max=80), valid_slug])
+    start_date = DateField(_l("First day of the new course"), validators=[InputRequired(), within_range])
 
-    validate_slug = CourseForm.validate_slug
+    def __init__(self, *args, duration: timedelta, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.duration = duration
 
     def validate_start_date(self, field):
-        if field.data and not EARLIEST <= field.data <= LATEST:
+        if field.data and field.data + self.duration > LATEST:
             raise ValidationError(_("Give a date between 2000 and 2100."))
 
 
-class TeamForm(FlaskForm):
+class TeamForm(Form):
     email = StringField(_l("Email of the trainer to add"), validators=[DataRequired(), Length(max=254)])
 
 
-class RemoveTrainerForm(FlaskForm):
-    remove = IntegerField(validators=[InputRequired()])
-
-
-def slug_taken(slug: str) -> bool:
-    return db.session.scalar(sa.select(sa.func.count()).where(Course.slug == slug)) > 0
-
+class RemoveTrainerForm(Form):
+    remove = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])

@@ -61,7 +61,11 @@ def apply_details(course: Course, details: CourseDetails) -> None:
         setattr(course, name, getattr(details, name))
     course.second_languages = [lang for lang in dict.fromkeys(details.second_languages)
                                if lang != details.working_language]
-    course.objectives = [CourseObjective(text=text) for text in details.objectives]
+    # Keep the rows (and their ids) of objectives that stay; later features link to them.
+    kept = course.objectives[:len(details.objectives)]
+    for objective, text in zip(kept, details.objectives):
+        objective.text = text
+    course.objectives = kept + [CourseObjective(text=text) for text in details.objectives[len(kept):]]
     links = [("organiser", oid) for oid in details.organiser_ids] + \
             [("donor", oid) for oid in details.donor_ids]
     organisations = {org.id: org for org in db.session.scalars(
@@ -135,9 +139,13 @@ def unique_slug(title: MultilingualText, start: date) -> str:
     base = slugify(title.get("en") or next(iter(title.values()), "")) or "course"
     base = f"{base[:60].rstrip('-')}-{start.year}"
     candidate, number = base, 2
-    while db.session.scalar(sa.select(sa.func.count()).where(Course.slug == candidate)):
+    while slug_taken(candidate):
         candidate, number = f"{base}-{number}", number + 1
     return candidate
+
+
+def slug_taken(slug: str) -> bool:
+    return db.session.scalar(sa.select(sa.func.count()).where(Course.slug == slug)) > 0
 
 
 def slugify(text: str) -> str:

@@ -9,7 +9,7 @@ from ..auth.access import can_manage
 from ..auth.models import User
 from ..auth.operations import find_user
 from ..extensions import db
-from ..forms import choices
+from ..forms import choices, protect, render_form
 from ..i18n import _
 from ..i18n.fields import apply_languages
 from ..organisations.models import Organisation
@@ -65,7 +65,7 @@ def create():
         db.session.commit()
         flash(_("The course is created."), "success")
         return redirect(url_for(".manage", slug=course.slug))
-    return _render_form(form, None)
+    return render_form("courses/edit.html", form, course=None)
 
 
 @bp.route("/manage/courses/<slug>/")
@@ -86,27 +86,27 @@ def edit(slug: str):
         db.session.commit()
         flash(_("The course is saved."), "success")
         return redirect(url_for(".manage", slug=course.slug))
-    return _render_form(form, course)
+    return render_form("courses/edit.html", form, course=course)
 
 
 @bp.route("/manage/courses/<slug>/clone", methods=["GET", "POST"])
 @login_required
 def clone(slug: str):
     course = get_managed_course(slug)
-    form = CloneForm()
+    form = CloneForm(duration=course.end_date - course.start_date)
     if form.validate_on_submit():
         copy = operations.clone_course(course, current_user, form.slug.data, form.start_date.data)
         db.session.commit()
         flash(_("The course is copied. Check its details."), "success")
         return redirect(url_for(".edit", slug=copy.slug))
-    status = 400 if form.errors else 200
-    return render_template("courses/clone.html", course=course, form=form), status
+    return render_form("courses/clone.html", form, course=course)
 
 
 @bp.route("/manage/courses/<slug>/archive", methods=["POST"])
 @login_required
 def archive(slug: str):
     course = get_managed_course(slug)
+    protect()
     if request.form.get("restore"):
         operations.restore_course(course)
         flash(_("The course is back among the current courses."), "success")
@@ -144,12 +144,11 @@ def team(slug: str):
             db.session.commit()
             flash(_("%(name)s is on the team.", name=user.name), "success")
             return redirect(url_for(".team", slug=slug))
-    status = 400 if form.errors else 200
-    return render_template("courses/team.html", course=course, form=form), status
+    return render_form("courses/team.html", form, course=course)
 
 
 def _course_form(course: Course | None) -> CourseForm:
-    form = CourseForm(course=course, obj=course)
+    form = CourseForm(editing=course is not None, obj=course)
     if request.method == "GET":
         if course is None:
             form.second_languages.data = list(current_app.config["DEFAULT_SECOND_LANGUAGES"])
@@ -167,21 +166,18 @@ def _course_form(course: Course | None) -> CourseForm:
     organisations.sort(key=lambda org: str(org.name).casefold())
     form.organisers.choices = form.donors.choices = choices(
         (org.id, f"{org.name}" + (f" ({org.acronym})" if org.acronym else "")) for org in organisations)
-    working = form.working_language.data or "en"
-    apply_languages(form, form.second_languages.data or [], working)
+    working, second = form.languages()
+    apply_languages(form, second, working)
     return form
 
 
 def _details(form: CourseForm) -> operations.CourseDetails:
+    working, second = form.languages()
     return operations.CourseDetails(
         title=form.title.data, start_date=form.start_date.data, end_date=form.end_date.data,
         city=form.city.data, country=form.country.data, timezone=form.timezone.data,
         contact_hours=form.contact_hours.data, description=form.description.data,
-        venue=form.venue.data, mode=form.mode.data, working_language=form.working_language.data,
-        second_languages=form.second_languages.data or [], organiser_ids=form.organisers.data or [],
+        venue=form.venue.data, mode=form.mode.data, working_language=working,
+        second_languages=second, organiser_ids=form.organisers.data or [],
         donor_ids=form.donors.data or [], objectives=form.objective_texts())
 
-
-def _render_form(form: CourseForm, course: Course | None):
-    status = 400 if form.errors else 200
-    return render_template("courses/edit.html", form=form, course=course), status

@@ -1,15 +1,15 @@
 """The organisation form."""
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField, URLField
 from wtforms.validators import Length, Optional, URL
 
+from ..forms import Form
 from ..i18n import _l
 from ..i18n.fields import MultilingualField
 
 
-class OrganisationForm(FlaskForm):
-    name = MultilingualField(_l("Name"), required=True, max_length=200)
+class OrganisationForm(Form):
+    name = MultilingualField(_l("Name"), required_any=True, max_length=200)
     acronym = StringField(_l("Short name or acronym"), validators=[Length(max=40)],
                           description=_l("Shown where space is short, e.g. ASEAN-IPR."))
     country = SelectField(_l("Country"), validators=[Optional()], choices=[])

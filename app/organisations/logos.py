@@ -1,4 +1,5 @@
 """Checking and storing uploaded logos."""
+import re
 import secrets
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -32,8 +33,32 @@ def sniff(data: bytes) -> str:
             raise LogoRejected(_("The SVG file is not well-formed.")) from None
         if root.tag not in ("svg", "{http://www.w3.org/2000/svg}svg"):
             raise LogoRejected(_("The SVG file has no <svg> root element."))
+        if not _harmless(root):
+            raise LogoRejected(_("SVG logos may not contain scripts, event handlers or links to "
+                                 "other files."))
         return "svg"
     raise LogoRejected(_("A logo must be a PNG, JPEG or SVG image."))
+
+
+_FORBIDDEN_ELEMENTS = {"script", "foreignobject", "iframe", "embed", "object"}
+_LOCAL_HREF = re.compile(r"#|data:image/(png|jpeg);base64,", re.I)
+
+
+def _harmless(root: ET.Element) -> bool:
+    """No script, no event handler, nothing fetched from elsewhere (PDFs render these logos)."""
+    for element in root.iter():
+        tag = element.tag.rsplit("}", 1)[-1].lower() if isinstance(element.tag, str) else ""
+        if tag in _FORBIDDEN_ELEMENTS:
+            return False
+        if tag == "style" and re.search(r"url\(|@import", element.text or "", re.I):
+            return False
+        for name, value in element.attrib.items():
+            local = name.rsplit("}", 1)[-1].lower()
+            if local.startswith("on") or (local == "href" and not _LOCAL_HREF.match(value)):
+                return False
+            if "url(" in value.lower() and not re.fullmatch(r"\s*url\(#[^)]*\)\s*", value):
+                return False
+    return True
 
 
 def folder() -> Path:

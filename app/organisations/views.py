@@ -2,18 +2,19 @@
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, \
     send_from_directory, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
+from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
 from ..extensions import db
-from ..forms import choices
+from ..forms import choices, render_form
 from ..i18n import _, current_language
 from ..i18n.fields import apply_languages
 from ..reference import country_choices
 from . import logos
 from .forms import OrganisationForm
 from .models import Organisation
-from .operations import save_organisation
+from .operations import can_edit, save_organisation
 
 bp = Blueprint("organisations", __name__)
 
@@ -39,25 +40,27 @@ def edit(organisation_id: int):
 
 
 def _edit(organisation: Organisation | None):
+    if organisation is not None and not can_edit(current_user, organisation):
+        abort(403)
     form = OrganisationForm(obj=organisation)
     form.country.choices = choices([("", "—"), *country_choices()])
     apply_languages(form, current_app.config["DEFAULT_SECOND_LANGUAGES"], "en")
     if form.validate_on_submit():
         upload = form.logo.data
         try:
-            organisation = save_organisation(
+            organisation, obsolete = save_organisation(
                 organisation, name=form.name.data, acronym=form.acronym.data or "",
                 country=form.country.data, website=form.website.data or "",
-                logo=upload.read() if upload and upload.filename else None,
+                logo=upload.read() if isinstance(upload, FileStorage) and upload.filename else None,
                 remove_logo=form.remove_logo.data)
         except logos.LogoRejected as problem:
             form.logo.errors = [str(problem)]
         else:
             db.session.commit()
+            logos.remove(obsolete)
             flash(_("The organisation is saved."), "success")
             return redirect(url_for(".manage_list"))
-    status = 400 if form.errors else 200
-    return render_template("organisations/edit.html", form=form, organisation=organisation), status
+    return render_form("organisations/edit.html", form, organisation=organisation)
 
 
 @bp.route("/logos/<name>")

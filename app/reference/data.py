@@ -27,6 +27,7 @@ class OrganisationType:
     code: str
     name: MultilingualText
     government: bool = False
+    countries: frozenset[str] = frozenset()  # empty: offered everywhere
 
 
 def load_yaml(filename: str):
@@ -49,10 +50,16 @@ def ministries(country: str) -> list[Ministry]:
 
 
 @lru_cache(maxsize=1)
-def organisation_types() -> list[OrganisationType]:
-    """Return the organisation types in their display order."""
-    return [OrganisationType(row["code"], MultilingualText(row["name"]), bool(row.get("government")))
+def _organisation_types() -> list[OrganisationType]:
+    return [OrganisationType(row["code"], MultilingualText(row["name"]), bool(row.get("government")),
+                             frozenset(row.get("countries") or ()))
             for row in load_yaml("organisation_types.yaml")]
+
+
+def organisation_types(country: str | None = None) -> list[OrganisationType]:
+    """Return the organisation types offered to people from ``country`` (all when None)."""
+    return [kind for kind in _organisation_types()
+            if country is None or not kind.countries or country in kind.countries]
 
 
 def validate() -> None:
@@ -80,7 +87,11 @@ def validate() -> None:
 
     seen = set()
     for index, row in enumerate(_check(problems, "organisation_types.yaml", load_yaml) or []):
-        problems += _check_entry(f"organisation_types.yaml: [{index}]", row, seen)
+        where = f"organisation_types.yaml: [{index}]"
+        problems += _check_entry(where, row, seen)
+        for country in (row.get("countries") or []) if isinstance(row, dict) else []:
+            if not is_country(country):
+                problems.append(f"{where}.countries: {country!r} is not an ISO 3166 country code")
     if problems:
         raise ReferenceDataError("\n".join(problems))
 

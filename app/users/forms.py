@@ -1,19 +1,13 @@
 """Forms for staff accounts."""
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, ValidationError
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from ..auth.models import ROLES
-from ..forms import choices
+from ..forms import Form, choices, language_choices
 from ..i18n import _, _l
-from ..i18n.languages import LANGUAGES, endonym
 
 ROLE_LABELS = {"admin": _l("Admin"), "trainer": _l("Trainer")}
 MIN_PASSWORD = 10
-
-
-def language_choices():
-    return choices([("", _l("As the browser asks")), *((code, endonym(code)) for code in LANGUAGES)])
 
 
 def strong_enough(form, field):
@@ -21,7 +15,7 @@ def strong_enough(form, field):
         raise ValidationError(_("Use at least %(count)d characters.", count=MIN_PASSWORD))
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(_l("Role"), choices=choices((role, ROLE_LABELS[role]) for role in ROLES))
@@ -32,10 +26,10 @@ class UserForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.language.choices = language_choices()
+        self.language.choices = language_choices([("", _l("As the browser asks"))])
 
 
-class AccountForm(FlaskForm):
+class AccountForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     language = SelectField(_l("Language"), choices=[], validators=[Optional()])
     current_password = PasswordField(_l("Current password"), validators=[Optional()],
@@ -48,4 +42,4 @@ class AccountForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.language.choices = language_choices()
+        self.language.choices = language_choices([("", _l("As the browser asks"))])

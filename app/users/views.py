@@ -5,8 +5,8 @@ from flask_login import current_user, login_required, login_user
 
 from ..auth.access import admin_required
 from ..auth.models import User
-from ..auth.operations import find_user
 from ..extensions import db
+from ..forms import render_form
 from ..i18n import _
 from . import operations
 from .forms import ROLE_LABELS, AccountForm, UserForm
@@ -41,23 +41,17 @@ def edit(user_id: int):
 def _edit(user: User | None):
     form = UserForm(obj=user)
     if form.validate_on_submit():
-        other = find_user(form.email.data)
-        if other is not None and other is not user:
-            form.email.errors.append(_("Another account already uses this email."))
-        elif user is None and not form.password.data:
-            form.password.errors.append(_("Give the new account a password."))
-        elif user is not None and user.id == current_user.id and (
-                form.role.data != "admin" or not form.active.data):
-            form.role.errors.append(_("You cannot remove your own admin rights or account."))
-        else:
-            operations.save_user(user, email=form.email.data, name=form.name.data,
+        try:
+            operations.save_user(current_user, user, email=form.email.data, name=form.name.data,
                                  role=form.role.data, language=form.language.data or None,
                                  active=form.active.data, password=form.password.data or None)
+        except operations.AccountRejected as problem:
+            form[problem.field].errors.append(str(problem))
+        else:
             db.session.commit()
             flash(_("The account is saved."), "success")
             return redirect(url_for(".manage_list"))
-    status = 400 if form.errors else 200
-    return render_template("users/edit.html", form=form, user=user), status
+    return render_form("users/edit.html", form, user=user)
 
 
 @bp.route("/manage/account", methods=["GET", "POST"])
@@ -65,16 +59,17 @@ def _edit(user: User | None):
 def account():
     form = AccountForm(obj=current_user)
     if form.validate_on_submit():
-        if form.password.data and not current_user.check_password(form.current_password.data or ""):
-            form.current_password.errors.append(_("The current password is not correct."))
+        user = current_user._get_current_object()
+        try:
+            operations.update_account(user, name=form.name.data, language=form.language.data or None,
+                                      password=form.password.data or None,
+                                      current_password=form.current_password.data)
+        except operations.AccountRejected as problem:
+            form[problem.field].errors.append(str(problem))
         else:
-            operations.update_account(current_user, name=form.name.data,
-                                      language=form.language.data or None,
-                                      password=form.password.data or None)
             db.session.commit()
-            login_user(current_user._get_current_object())  # the id changes with the password
+            login_user(user)  # the session id changes with the password
             session.pop("lang", None)  # let the new preference apply
             flash(_("Your account is saved."), "success")
             return redirect(url_for(".account"))
-    status = 400 if form.errors else 200
-    return render_template("users/account.html", form=form), status
+    return render_form("users/account.html", form)
