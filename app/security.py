@@ -30,8 +30,9 @@ def configure(app: Flask) -> None:
 
 
 def add_headers(response):
+    """Set the security headers, and keep pages with personal data out of shared caches."""
     headers = response.headers
-    uploaded = request.blueprint == "organisations" and request.endpoint == "organisations.logo"
+    uploaded = request.endpoint == "organisations.logo"
     headers.setdefault("Content-Security-Policy", UPLOAD_CSP if uploaded else CSP)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")

@@ -5,14 +5,15 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 import wtforms
+from babel.dates import get_timezone_location
 from wtforms import DateField, FieldList, FormField, IntegerField, SelectField, StringField, \
     ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..forms import Form, LocalDecimalField, MultiCheckboxField, choices, language_choices
-from ..i18n import _, _l
+from ..i18n import _, _l, current_language
 from ..i18n.fields import MultilingualField
-from ..i18n.languages import LANGUAGES
+from ..i18n.languages import LANGUAGES, babel_locale
 from .operations import slug_taken
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -21,10 +22,12 @@ EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 MAX_ID = 2**31 - 1
 
 
-@lru_cache(maxsize=1)
-def timezone_choices() -> list:
+@lru_cache(maxsize=None)
+def timezone_choices(language: str) -> list:
+    """Every IANA zone, named in the reader's language: "Giờ Việt Nam (Asia/Ho_Chi_Minh)"."""
+    locale = babel_locale(language)
     zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith("Etc/"))
-    return choices((zone, zone.replace("_", " ")) for zone in zones)
+    return choices((zone, f"{get_timezone_location(zone, locale=locale)} ({zone})") for zone in zones)
 
 
 def within_range(form, field):
@@ -76,7 +79,7 @@ class CourseForm(Form):
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.working_language.choices = self.second_languages.choices = language_choices()
-        self.timezone.choices = timezone_choices()
+        self.timezone.choices = timezone_choices(current_language())
         if editing:
             del self.slug  # printed QR codes point at it
 
