@@ -14,6 +14,12 @@ users_cli = AppGroup("users", help="Manage staff accounts.")
 
 def configure(app: Flask) -> None:
     from .i18n.catalogs import translate_cli
+    from .registrations.cli import configure_cli as configure_participants_cli
+
+    from .mail import configure_cli as configure_mail_cli
+
+    configure_participants_cli(app)
+    configure_mail_cli(app)
 
     app.cli.add_command(check_db)
     app.cli.add_command(seed_demo)

@@ -19,6 +19,10 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         SECRET_KEY=env.get("SECRET_KEY") or (overrides or {}).get("SECRET_KEY") or _instance_secret(instance),
         SQLALCHEMY_DATABASE_URI=database_url(env.get("DATABASE_URL"), instance),
         REDIS_URL=env.get("REDIS_URL") or None,
+        # Links in emails sent from commands (no request to take the host from).
+        BASE_URL=env.get("BASE_URL", "http://127.0.0.1:5000"),
+        # Registrations of courses that ended longer ago are anonymised by `participants anonymise`.
+        RETENTION_DAYS=int(env.get("RETENTION_DAYS", 730)),
         UPLOAD_FOLDER=env.get("UPLOAD_FOLDER") or str(instance / "uploads"),
         MAX_CONTENT_LENGTH=int(env.get("MAX_UPLOAD_BYTES", 8 * 1024 * 1024)),
         MAX_LOGO_BYTES=1024 * 1024,

@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
+import yaml
 
 from .auth.models import User
 from .auth.operations import create_user, find_user
@@ -102,7 +103,31 @@ def seed() -> str | None:
     elif trainer not in course.trainers:
         course.trainers.append(trainer)
     db.session.flush()
+    _participants(course, trainer)
     return password
+
+
+def _participants(course: Course, trainer: User) -> None:
+    """The reference course's 40 participants from the 11 countries (once)."""
+    from .registrations.operations import Person, change_status, register
+
+    if course.registrations.count():
+        return
+    with open(Path(__file__).parent / "registrations" / "demo_people.yaml", encoding="utf-8") as fh:
+        people = yaml.safe_load(fh)
+    wanted = {}
+    for index, row in enumerate(people):
+        status = row.pop("status")
+        wanted[register(course, Person(**row), notify=False, submission_key=f"demo-{index}")] = status
+    for registration, status in wanted.items():
+        if status not in ("waitlisted", registration.status):
+            change_status(registration, status, trainer, "", notify=False)
+    # The course is full: those on the waitlist stay there.
+    waitlisted = [r for r, status in wanted.items() if status == "waitlisted"]
+    course.capacity = sum(r.status in ("pending", "approved") for r in wanted) - len(waitlisted)
+    for registration in waitlisted:
+        change_status(registration, "waitlisted", trainer, "", notify=False)
+    db.session.flush()
 
 
 def _trainer() -> tuple[User, str | None]:

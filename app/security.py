@@ -50,6 +50,7 @@ def add_headers(response):
 
 
 def _is_private() -> bool:
+    """Staff pages and participants' personal pages (/p/<token>/) hold personal data."""
     from flask_login import current_user
 
-    return bool(current_user and current_user.is_authenticated)
+    return request.path.startswith("/p/") or bool(current_user and current_user.is_authenticated)

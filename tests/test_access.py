@@ -5,7 +5,19 @@ import pytest
 
 from app import create_app
 
-PUBLIC = {"core.index", "core.health", "courses.public", "auth.login", "organisations.logo", "static"}
+PUBLIC = {"core.index", "core.health", "courses.public", "auth.login", "organisations.logo", "static",
+          # Participants: the course's registration, a focal point's link, a personal link.
+          "registrations.register", "registrations.nominate", "registrations.personal",
+          "registrations.my_data", "registrations.cancel"}
+
+
+def sample(argument: str) -> str:
+    """A plausible value for a URL argument such as <int:id>, <slug> or <any(csv, xlsx):format>."""
+    if argument.startswith("<int:"):
+        return "1"
+    if argument.startswith("<any("):
+        return argument[5:].split(",")[0].strip(" )")
+    return "some-slug"
 
 
 def staff_routes():
@@ -13,7 +25,7 @@ def staff_routes():
     for rule in app.url_map.iter_rules():
         if rule.endpoint in PUBLIC:
             continue
-        url = re.sub(r"<(?:int:)?(\w+)>", lambda m: "1" if "int:" in m.group(0) else "some-slug", rule.rule)
+        url = re.sub(r"<[^>]+>", lambda m: sample(m.group(0)), rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield pytest.param(method, url, id=f"{method} {url}")
 

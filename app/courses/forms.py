@@ -6,8 +6,8 @@ from functools import lru_cache
 
 import wtforms
 from babel.dates import get_timezone_location
-from wtforms import DateField, FieldList, FormField, IntegerField, SelectField, StringField, \
-    ValidationError
+from wtforms import BooleanField, DateField, FieldList, FormField, IntegerField, SelectField, \
+    StringField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..forms import Form, LocalDecimalField, MultiCheckboxField, choices, language_choices
@@ -75,6 +75,17 @@ class CourseForm(Form):
     organisers = MultiCheckboxField(_l("Organisers"), coerce=int)
     donors = MultiCheckboxField(_l("Donors"), coerce=int)
     objectives = FieldList(FormField(ObjectiveForm), label=_l("Objectives"), max_entries=30)
+    registration_opens = DateField(_l("Registration opens"), validators=[Optional(), within_range])
+    registration_closes = DateField(_l("Registration closes"), validators=[Optional(), within_range])
+    capacity = IntegerField(_l("Places"), validators=[Optional(), NumberRange(min=1, max=100_000)],
+                            description=_l("Leave empty for no limit. Past it, people join the waitlist."))
+    country_quota = IntegerField(_l("Places per country"),
+                                 validators=[Optional(), NumberRange(min=1, max=100_000)])
+    requires_approval = BooleanField(_l("Registrations need a trainer's approval"), default=True)
+    privacy_notice = MultilingualField(
+        _l("Privacy notice"), multiline=True, max_length=6000,
+        description=_l("What you collect, why, who sees it and how long you keep it. "
+                       "Participants accept it when they register."))
 
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -87,6 +98,11 @@ class CourseForm(Form):
         """The working and second languages asked for, unknown codes dropped."""
         working = self.working_language.data if self.working_language.data in LANGUAGES else "en"
         return working, [code for code in self.second_languages.data or [] if code in LANGUAGES]
+
+    def validate_registration_closes(self, field):
+        opens = self.registration_opens.data
+        if opens and field.data and field.data < opens:
+            raise ValidationError(_("Registration cannot close before it opens."))
 
     def validate_end_date(self, field):
         start = self.start_date.data

@@ -41,6 +41,14 @@ class Course(db.Model):
     working_language: Mapped[str] = mapped_column(sa.String(8), default="en")
     second_languages: Mapped[list[str]] = mapped_column(sa.JSON, default=lambda: [])
     contact_hours: Mapped[Decimal] = mapped_column(sa.Numeric(5, 1), default=Decimal("0"))
+    # Registration
+    registration_opens: Mapped[date | None]
+    registration_closes: Mapped[date | None]
+    capacity: Mapped[int | None]
+    country_quota: Mapped[int | None]
+    requires_approval: Mapped[bool] = mapped_column(default=True)
+    privacy_notice: Mapped[MultilingualText] = mapped_column(MultilingualType, default=lambda: {})
+    privacy_version: Mapped[str] = mapped_column(sa.String(40), default="")
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cloned_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("course.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

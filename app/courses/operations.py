@@ -33,6 +33,12 @@ class CourseDetails:
     mode: str = "in_person"
     working_language: str = "en"
     second_languages: list[str] = field(default_factory=list)
+    registration_opens: date | None = None
+    registration_closes: date | None = None
+    capacity: int | None = None
+    country_quota: int | None = None
+    requires_approval: bool = True
+    privacy_notice: MultilingualText = field(default_factory=MultilingualText)
     organiser_ids: list[int] = field(default_factory=list)
     donor_ids: list[int] = field(default_factory=list)
     objectives: list[MultilingualText] = field(default_factory=list)
@@ -56,8 +62,10 @@ def update_course(course: Course, details: CourseDetails) -> Course:
 
 
 def apply_details(course: Course, details: CourseDetails) -> None:
-    for name in ("title", "start_date", "end_date", "city", "country", "timezone", "contact_hours",
-                 "description", "venue", "mode", "working_language"):
+    if details.privacy_notice != course.privacy_notice:
+        # Consent is recorded against a version: any change of wording makes a new one.
+        course.privacy_version = utcnow().strftime("%Y%m%d%H%M%S")
+    for name in SETTINGS:
         setattr(course, name, getattr(details, name))
     course.second_languages = [lang for lang in dict.fromkeys(details.second_languages)
                                if lang != details.working_language]
@@ -75,13 +83,15 @@ def apply_details(course: Course, details: CourseDetails) -> None:
         for index, (role, oid) in enumerate(dict.fromkeys(links)) if oid in organisations]
 
 
+SETTINGS = ("title", "start_date", "end_date", "city", "country", "timezone", "contact_hours",
+            "description", "venue", "mode", "working_language", "registration_opens",
+            "registration_closes", "capacity", "country_quota", "requires_approval", "privacy_notice")
+
+
 def details_of(course: Course) -> CourseDetails:
     """Return a course's settings as data (for cloning, and for filling forms)."""
     return CourseDetails(
-        title=course.title, start_date=course.start_date, end_date=course.end_date,
-        city=course.city, country=course.country, timezone=course.timezone,
-        contact_hours=course.contact_hours, description=course.description, venue=course.venue,
-        mode=course.mode, working_language=course.working_language,
+        **{name: getattr(course, name) for name in SETTINGS},
         second_languages=list(course.second_languages or []),
         organiser_ids=[o.id for o in course.organisations("organiser")],
         donor_ids=[o.id for o in course.organisations("donor")],
@@ -91,8 +101,12 @@ def details_of(course: Course) -> CourseDetails:
 def clone_course(course: Course, creator: User, slug: str, start_date: date) -> Course:
     """Copy a course's settings, objectives, organisations and team onto new dates."""
     details = details_of(course)
-    details.end_date = start_date + (course.end_date - course.start_date)
-    details.start_date = start_date
+    offset = start_date - course.start_date
+    details.start_date, details.end_date = start_date, course.end_date + offset
+    if details.registration_opens:
+        details.registration_opens += offset
+    if details.registration_closes:
+        details.registration_closes += offset
     clone = create_course(creator, details, slug=slug)
     clone.cloned_from_id = course.id
     for trainer in course.trainers:

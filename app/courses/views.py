@@ -179,5 +179,8 @@ def _details(form: CourseForm) -> operations.CourseDetails:
         contact_hours=form.contact_hours.data, description=form.description.data,
         venue=form.venue.data, mode=form.mode.data, working_language=working,
         second_languages=second, organiser_ids=form.organisers.data or [],
-        donor_ids=form.donors.data or [], objectives=form.objective_texts())
+        donor_ids=form.donors.data or [], objectives=form.objective_texts(),
+        registration_opens=form.registration_opens.data, registration_closes=form.registration_closes.data,
+        capacity=form.capacity.data, country_quota=form.country_quota.data,
+        requires_approval=form.requires_approval.data, privacy_notice=form.privacy_notice.data)
 

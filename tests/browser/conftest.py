@@ -7,7 +7,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from app import create_app
-from helpers import ARTIFACTS
+from helpers import ARTIFACTS, PASSWORD
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -69,3 +69,19 @@ def new_page(browser, request):
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=ARTIFACTS / f"FAILED-{request.node.name}-{index}.png", full_page=True)
         page.context.close()
+
+
+@pytest.fixture
+def staff_page(new_page, live_server):
+    """A desktop page signed in as ``user``."""
+
+    def sign_in(user, password: str = PASSWORD, lang: str | None = None):
+        page = new_page()
+        page.goto(f"{live_server}/login" + (f"?lang={lang}" if lang else ""))
+        page.fill("#email", user.email)
+        page.fill("#password", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server}/manage/courses/")
+        return page
+
+    return sign_in

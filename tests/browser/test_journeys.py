@@ -55,13 +55,8 @@ def test_trainer_creates_a_course_in_vietnamese_and_a_visitor_reads_it_on_a_phon
     assert TITLE_VI in visitor.inner_text("main")
 
 
-def test_invalid_input_keeps_what_was_typed_in_the_browser(live_server, new_page, make_user):
-    trainer = make_user()
-    page = new_page()
-    page.goto(f"{live_server}/login?lang=vi")
-    page.fill("#email", trainer.email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+def test_invalid_input_keeps_what_was_typed_in_the_browser(live_server, staff_page, make_user):
+    page = staff_page(make_user(), lang="vi")
     page.goto(f"{live_server}/manage/courses/new")
     page.fill("#title-vi", TITLE_VI)
     page.fill("#start_date", "2026-12-08")

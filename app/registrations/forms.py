@@ -1,0 +1,187 @@
+"""The registration form, the focal point's nomination form and the trainers' forms."""
+import uuid
+
+from wtforms import BooleanField, EmailField, FieldList, FormField, HiddenField, RadioField, \
+    SelectField, SelectMultipleField, StringField, TextAreaField, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+
+from ..forms import Form, choices, language_choices
+from ..i18n import _, _l, current_language
+from ..reference import country_choices, ministries, organisation_types
+from .labels import STATUS_LABELS
+from .models import AGE_GROUPS
+
+SEX_LABELS = {"female": _l("Female"), "male": _l("Male"), "undisclosed": _l("Prefer not to say")}
+ORDER_LABELS = {"given_first": _l("Given name(s) first, then family name"),
+                "family_first": _l("Family name first, then given name(s)"),
+                "single": _l("A single name, or no family name")}
+HONORIFICS = ["Ms", "Mr", "Mx", "Dr", "Prof.", "H.E.", "Bà", "Ông", "Ibu", "Bapak", "Khun", "Daw", "U",
+              "Lok Chumteav", "Datin", "Dato'", "Datuk", "Tan Sri", "Pengiran", "Dato Paduka", "Sr.", "Sra."]
+OTHER = "other"
+PHONE = r"^[0-9+()\-. /]*$"
+
+
+def organisation_type_choices(country: str | None = None):
+    return choices([("", "—"), *((kind.code, str(kind.name)) for kind in organisation_types(country))])
+
+
+def ministry_choices():
+    """Every country's ministries, grouped by country, then "other"."""
+    grouped = [("", "—", None)]
+    for code, name in country_choices():
+        grouped += [(f"{code}:{m.code}", f"{m.name}" + (f" ({m.acronym})" if m.acronym else ""), name)
+                    for m in ministries(code)]
+    grouped.append((OTHER, _("Other (write it under Organisation)"), None))
+    from wtforms import SelectChoice
+
+    return [SelectChoice(value, label, optgroup=group) for value, label, group in grouped]
+
+
+class PersonForm(Form):
+    """Who someone is: the fields shared by self-registration, nomination and trainers' edits."""
+
+    full_name = StringField(_l("Full name exactly as in your passport"),
+                            validators=[DataRequired(), Length(max=300)],
+                            description=_l("As printed in the passport, in Latin letters."),
+                            render_kw={"autocomplete": "name"})
+    family_name = StringField(_l("Family name"), validators=[Optional(), Length(max=200)],
+                              description=_l("Leave empty if you have none."))
+    given_names = StringField(_l("Given name(s)"), validators=[Optional(), Length(max=200)])
+    name_order = RadioField(_l("Order of your names"), choices=choices(ORDER_LABELS.items()),
+                            default="given_first")
+    honorific = StringField(_l("Honorific or title"), validators=[Optional(), Length(max=80)],
+                            description=_l("Optional, e.g. Dr, Daw, Datin, Pengiran."),
+                            render_kw={"list": "honorifics"})
+    native_name = StringField(_l("Name in your own script"), validators=[Optional(), Length(max=300)],
+                              description=_l("Optional, e.g. in Thai, Khmer, Lao or Myanmar script."))
+    address_as = StringField(_l("How should we address you?"), validators=[Optional(), Length(max=200)],
+                             description=_l("e.g. Ms Hà, Khun Somchai, Daw Khin."))
+    sex = RadioField(_l("Sex"), choices=choices(SEX_LABELS.items()), validators=[InputRequired()],
+                     description=_l("For the sex-disaggregated figures donors ask for."))
+    age_group = SelectField(_l("Age group"), choices=choices([("", "—"), *((a, a) for a in AGE_GROUPS)]),
+                            validators=[DataRequired()])
+    organisation_type = SelectField(_l("Type of organisation"), validators=[DataRequired()])
+    ministry = SelectField(_l("Ministry or agency"), validators=[Optional()], validate_choice=False)
+    organisation = StringField(_l("Organisation"), validators=[Length(max=300)],
+                               description=_l("For government, only if your ministry is not listed."))
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=200)],
+                           render_kw={"autocomplete": "organization-title"})
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)],
+                       render_kw={"autocomplete": "email"})
+    language = SelectField(_l("Language for emails and pages"))
+
+    country_code: str | None = None  # fixed country (nomination), else the country field
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation_type.choices = organisation_type_choices()
+        self.ministry.choices = ministry_choices()
+        self.language.choices = language_choices()
+        if not self.language.data:
+            self.language.data = current_language()
+
+    def chosen_country(self) -> str | None:
+        return self.country_code or getattr(getattr(self, "country", None), "data", None)
+
+    def validate_organisation_type(self, field):
+        country = self.chosen_country()
+        if field.data and country and field.data not in {k.code for k in organisation_types(country)}:
+            raise ValidationError(_("This type of organisation is not offered for this country."))
+
+    def validate_ministry(self, field):
+        country = self.chosen_country()
+        government = self.organisation_type.data == "government"
+        if not field.data:
+            if government:
+                raise ValidationError(_("Choose your ministry or agency, or “Other”."))
+            return
+        if field.data == OTHER:
+            return
+        code, _sep, ministry = field.data.partition(":")
+        if code != country or ministry not in {m.code for m in ministries(code)}:
+            raise ValidationError(_("This ministry is not in the list for your country."))
+
+    def validate_organisation(self, field):
+        unlisted = self.ministry.data == OTHER or self.organisation_type.data not in ("", "government")
+        if unlisted and not (field.data or "").strip():
+            raise ValidationError(_("Write the name of your ministry or organisation."))
+
+    def ministry_code(self) -> str:
+        value = self.ministry.data or ""
+        return "" if value == OTHER else value.partition(":")[2]
+
+
+class RegistrationForm(PersonForm):
+    country = SelectField(_l("Country"), validators=[DataRequired()])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40), Regexp(PHONE)],
+                        render_kw={"autocomplete": "tel", "inputmode": "tel"})
+    certificate_language = SelectField(
+        _l("Second language on your certificate"),
+        description=_l("Your certificate is in English and this language. "
+                       "Left as it is, your country's language is used."))
+    dietary = TextAreaField(_l("Dietary needs"), validators=[Optional(), Length(max=500)])
+    accessibility = TextAreaField(_l("Accessibility needs"), validators=[Optional(), Length(max=500)])
+    confirm_name = BooleanField(_l("My name appears on the certificate as shown above."))
+    consent = BooleanField(_l("I have read the privacy notice and agree to it."),
+                           validators=[DataRequired(message=_l("Please accept the privacy notice to register."))])
+    submission_key = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = choices([("", "—"), *country_choices()])
+        self.certificate_language.choices = language_choices([("", _l("My country's language"))])
+        if not self.submission_key.data:
+            self.submission_key.data = uuid.uuid4().hex
+
+    def validate_confirm_name(self, field):
+        if not field.data:
+            raise ValidationError(_("Please check the name on your certificate and confirm it."))
+
+
+class NominationEntry(PersonForm):
+    """One member of a delegation, entered by the focal point (country fixed, no CSRF per row)."""
+
+    class Meta:
+        csrf = False
+
+    def validate(self, extra_validators=None):
+        """A row left empty is skipped, not refused."""
+        typed = [self.full_name.data, self.family_name.data, self.given_names.data, self.email.data,
+                 self.position.data, self.organisation.data, self.native_name.data]
+        if not any((value or "").strip() for value in typed):
+            return True
+        return super().validate(extra_validators)
+
+
+class NominationForm(Form):
+    people = FieldList(FormField(NominationEntry), min_entries=4, max_entries=20)
+    submission_key = HiddenField()
+
+    def __init__(self, *args, country: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        for entry in self.people:
+            entry.form.country_code = country
+        if not self.submission_key.data:
+            self.submission_key.data = uuid.uuid4().hex
+
+    def filled(self):
+        return [entry.form for entry in self.people if (entry.form.full_name.data or "").strip()]
+
+
+class StatusForm(Form):
+    status = SelectField(_l("New status"), choices=choices(STATUS_LABELS.items()))
+    reason = StringField(_l("Reason (told to the participant)"), validators=[Optional(), Length(max=500)])
+
+
+class BulkForm(StatusForm):
+    selected = SelectMultipleField(coerce=int, validate_choice=False)
+
+
+class NominationLinkForm(Form):
+    country = SelectField(_l("Country"), validators=[DataRequired()])
+    focal_name = StringField(_l("Focal point's name"), validators=[DataRequired(), Length(max=200)])
+    focal_email = EmailField(_l("Focal point's email"), validators=[DataRequired(), Email(), Length(max=254)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = choices([("", "—"), *country_choices()])

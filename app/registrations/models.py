@@ -1,0 +1,123 @@
+"""Registrations, their status history, and country delegations."""
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import UTCDateTime, utcnow
+from ..extensions import db
+
+STATUSES = ("pending", "approved", "waitlisted", "declined", "cancelled")
+ACTIVE_STATUSES = ("pending", "approved")  # those holding a place
+SEXES = ("female", "male", "undisclosed")
+AGE_GROUPS = ("18-24", "25-34", "35-44", "45-54", "55-64", "65+")
+NAME_ORDERS = ("given_first", "family_first", "single")
+
+
+def new_token() -> str:
+    """An unguessable token for a personal or nomination link (192 bits)."""
+    return secrets.token_urlsafe(24)
+
+
+class Delegation(db.Model):
+    """A country's group at a course, with the focal point who may nominate its members."""
+
+    __tablename__ = "delegation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id", ondelete="CASCADE"))
+    country: Mapped[str] = mapped_column(sa.String(2))
+    focal_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    focal_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    nomination_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    course = relationship("Course")
+    registrations: Mapped[list["Registration"]] = relationship(back_populates="delegation")
+
+    __table_args__ = (sa.UniqueConstraint("course_id", "country"),)
+
+    def __repr__(self) -> str:
+        return f"<Delegation {self.course_id} {self.country}>"
+
+
+class Registration(db.Model):
+    """One person's registration for a course: who they are, for reports and the certificate."""
+
+    __tablename__ = "registration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    delegation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("delegation.id", ondelete="SET NULL"), index=True)
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_token)
+    status: Mapped[str] = mapped_column(sa.String(20), default="pending")
+
+    full_name: Mapped[str] = mapped_column(sa.String(300))
+    family_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    given_names: Mapped[str] = mapped_column(sa.String(200), default="")
+    name_order: Mapped[str] = mapped_column(sa.String(20), default="given_first")
+    honorific: Mapped[str] = mapped_column(sa.String(80), default="")
+    native_name: Mapped[str] = mapped_column(sa.String(300), default="")
+    address_as: Mapped[str] = mapped_column(sa.String(200), default="")
+    certificate_name: Mapped[str] = mapped_column(sa.String(400), default="")
+    search_name: Mapped[str] = mapped_column(sa.String(1200), default="", index=True)
+
+    sex: Mapped[str] = mapped_column(sa.String(20))
+    age_group: Mapped[str] = mapped_column(sa.String(10))
+    country: Mapped[str] = mapped_column(sa.String(2), index=True)
+    organisation_type: Mapped[str] = mapped_column(sa.String(40))
+    ministry: Mapped[str] = mapped_column(sa.String(60), default="")
+    organisation: Mapped[str] = mapped_column(sa.String(300), default="")
+    position: Mapped[str] = mapped_column(sa.String(200), default="")
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    language: Mapped[str] = mapped_column(sa.String(8), default="en")
+    certificate_language: Mapped[str] = mapped_column(sa.String(8), default="en")
+    dietary: Mapped[str] = mapped_column(sa.String(500), default="")
+    accessibility: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    consent_version: Mapped[str] = mapped_column(sa.String(40), default="")
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submission_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    deletion_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    course = relationship("Course", backref=sa.orm.backref("registrations", lazy="dynamic"))
+    delegation: Mapped[Delegation | None] = relationship(back_populates="registrations")
+    events: Mapped[list["RegistrationEvent"]] = relationship(
+        order_by="RegistrationEvent.at", cascade="all, delete-orphan", back_populates="registration")
+
+    __table_args__ = (
+        sa.CheckConstraint(sa.column("status").in_(STATUSES), name="status"),
+        sa.CheckConstraint(sa.column("sex").in_(SEXES), name="sex"),
+        sa.CheckConstraint(sa.column("name_order").in_(NAME_ORDERS), name="name_order"),
+        sa.Index("ix_registration_course_status", "course_id", "status"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Registration {self.id} {self.course_id} {self.status}>"
+
+
+class RegistrationEvent(db.Model):
+    """A change of status: from what, to what, by whom (None: the participant or the system), why."""
+
+    __tablename__ = "registration_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("registration.id", ondelete="CASCADE"), index=True)
+    old_status: Mapped[str | None] = mapped_column(sa.String(20))
+    new_status: Mapped[str] = mapped_column(sa.String(20))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    registration: Mapped[Registration] = relationship(back_populates="events")
+    actor = relationship("User")
+
+    def __repr__(self) -> str:
+        return f"<RegistrationEvent {self.registration_id} {self.old_status}->{self.new_status}>"

@@ -1,0 +1,259 @@
+"""Registering, changing status, the waitlist, delegations and personal links."""
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from ..courses.models import Course
+from ..database import utcnow
+from ..extensions import db
+from .models import ACTIVE_STATUSES, Delegation, Registration, RegistrationEvent, new_token
+from .names import certificate_name, default_certificate_language, fold, nfc, search_key
+
+
+@dataclass
+class Person:
+    """What a participant tells us about themself, as plain data."""
+
+    full_name: str
+    sex: str
+    age_group: str
+    country: str
+    organisation_type: str
+    email: str
+    family_name: str = ""
+    given_names: str = ""
+    name_order: str = "given_first"
+    honorific: str = ""
+    native_name: str = ""
+    address_as: str = ""
+    ministry: str = ""
+    organisation: str = ""
+    position: str = ""
+    phone: str = ""
+    language: str = "en"
+    certificate_language: str = ""
+    dietary: str = ""
+    accessibility: str = ""
+
+
+def registration_state(course: Course, today: date | None = None) -> str:
+    """"open", "not_yet" or "closed" (the dates are days in the venue's calendar)."""
+    today = today or venue_today(course)
+    if course.archived_at is not None or today > course.end_date:
+        return "closed"
+    if course.registration_opens and today < course.registration_opens:
+        return "not_yet"
+    if course.registration_closes and today > course.registration_closes:
+        return "closed"
+    return "open"
+
+
+def venue_today(course: Course) -> date:
+    from zoneinfo import ZoneInfo
+
+    return utcnow().astimezone(ZoneInfo(course.timezone)).date()
+
+
+def find_by_token(token: str) -> Registration | None:
+    """The registration of a personal link, or None (unknown, revoked or anonymised)."""
+    if not token or len(token) > 64:
+        return None
+    registration = db.session.scalar(sa.select(Registration).where(Registration.token == token))
+    return None if registration is None or registration.anonymised_at else registration
+
+
+def register(course: Course, person: Person, *, submission_key: str | None = None,
+             consent_version: str = "", actor=None, delegation: Delegation | None = None,
+             notify: bool = True) -> Registration:
+    """Register ``person``: a place if one is free, else the waitlist. Idempotent per submission key."""
+    if submission_key:
+        existing = db.session.scalar(sa.select(Registration).where(
+            Registration.submission_key == submission_key))
+        if existing is not None:
+            return existing
+    _lock(course)
+    registration = Registration(course_id=course.id, submission_key=submission_key,
+                                consent_version=consent_version,
+                                consent_at=utcnow() if consent_version else None)
+    apply_person(registration, person)
+    with db.session.no_autoflush:  # count places before this registration takes one
+        registration.status = "waitlisted" if not has_place(course, registration.country) else \
+            ("pending" if course.requires_approval else "approved")
+    registration.delegation = delegation or delegation_for(course, registration.country)
+    db.session.add(registration)
+    _record(registration, None, registration.status, actor, "")
+    db.session.flush()
+    if notify:
+        from .notifications import notify_registered
+
+        notify_registered(registration)
+    return registration
+
+
+def apply_person(registration: Registration, person: Person) -> None:
+    """Copy a person's details onto a registration, names NFC-normalised."""
+    for name in ("full_name", "family_name", "given_names", "honorific", "native_name", "address_as",
+                 "organisation", "position", "dietary", "accessibility", "phone"):
+        setattr(registration, name, nfc(getattr(person, name)))
+    for name in ("name_order", "sex", "age_group", "country", "organisation_type", "ministry", "language"):
+        setattr(registration, name, getattr(person, name))
+    registration.email = nfc(person.email).lower()
+    registration.certificate_language = person.certificate_language or \
+        default_certificate_language(person.country)
+    registration.certificate_name = certificate_name(
+        person.full_name, person.family_name, person.given_names, person.name_order, person.honorific)
+    registration.search_name = search_key(registration.full_name, registration.family_name,
+                                          registration.given_names, registration.native_name,
+                                          registration.address_as, registration.email)
+
+
+def delegation_for(course: Course, country: str) -> Delegation:
+    delegation = db.session.scalar(sa.select(Delegation).where(
+        Delegation.course_id == course.id, Delegation.country == country))
+    if delegation is None:
+        delegation = Delegation(course_id=course.id, country=country)
+        db.session.add(delegation)
+        db.session.flush()
+    return delegation
+
+
+def places_taken(course: Course, country: str | None = None) -> int:
+    query = sa.select(sa.func.count()).select_from(Registration).where(
+        Registration.course_id == course.id, Registration.status.in_(ACTIVE_STATUSES))
+    if country:
+        query = query.where(Registration.country == country)
+    return db.session.scalar(query)
+
+
+def places_left(course: Course, country: str) -> int | None:
+    """Places still free for ``country`` (None: no limit)."""
+    limits = []
+    if course.capacity is not None:
+        limits.append(course.capacity - places_taken(course))
+    if course.country_quota is not None:
+        limits.append(course.country_quota - places_taken(course, country))
+    return max(0, min(limits)) if limits else None
+
+
+def nominate(course: Course, delegation: Delegation, people: list[Person],
+             submission_key: str) -> list[Registration]:
+    """Register a focal point's delegation in one go (a repeated submit changes nothing)."""
+    return [register(course, person, delegation=delegation,
+                     submission_key=f"{submission_key[:40]}-{index}")
+            for index, person in enumerate(people)]
+
+
+def nominated(submission_key: str | None) -> list[Registration]:
+    """The registrations an earlier sending of the same nomination form created."""
+    if not submission_key:
+        return []
+    return db.session.scalars(sa.select(Registration).where(
+        Registration.submission_key.startswith(f"{submission_key[:40]}-", autoescape=True))
+        .order_by(Registration.id)).all()
+
+
+def has_place(course: Course, country: str) -> bool:
+    """Whether one more person from ``country`` fits the capacity and the country quota."""
+    if course.capacity is not None and places_taken(course) >= course.capacity:
+        return False
+    if course.country_quota is not None and places_taken(course, country) >= course.country_quota:
+        return False
+    return True
+
+
+def change_status(registration: Registration, status: str, actor=None, reason: str = "",
+                  notify: bool = True) -> bool:
+    """Move a registration to ``status``, record it, tell the participant; promote the waitlist."""
+    old = registration.status
+    if old == status:
+        return False
+    _lock(registration.course)
+    registration.status = status
+    _record(registration, old, status, actor, reason)
+    db.session.flush()
+    if notify:
+        from .notifications import notify_status
+
+        notify_status(registration, reason)
+    if old in ACTIVE_STATUSES and status not in ACTIVE_STATUSES:
+        promote_waitlist(registration.course, notify)
+    return True
+
+
+def promote_waitlist(course: Course, notify: bool = True) -> list[Registration]:
+    """Give freed places to the waitlist, first come first served, within country quotas."""
+    from .notifications import notify_status
+
+    promoted = []
+    waiting = db.session.scalars(sa.select(Registration).where(
+        Registration.course_id == course.id, Registration.status == "waitlisted")
+        .order_by(Registration.submitted_at, Registration.id)).all()
+    for registration in waiting:
+        if course.capacity is not None and places_taken(course) >= course.capacity:
+            break
+        if not has_place(course, registration.country):
+            continue
+        new = "pending" if course.requires_approval else "approved"
+        _record(registration, registration.status, new, None, "waitlist")
+        registration.status = new
+        db.session.flush()
+        if notify:
+            notify_status(registration, "waitlist")
+        promoted.append(registration)
+    return promoted
+
+
+def renew_link(registration: Registration) -> str:
+    """Revoke the personal link by issuing a new one; return the new token."""
+    registration.token = new_token()
+    db.session.flush()
+    return registration.token
+
+
+def duplicates_of(registration: Registration) -> list[Registration]:
+    """Other registrations for the course with the same email, or the same name and country."""
+    name = fold(registration.full_name)
+    candidates = db.session.scalars(sa.select(Registration).where(
+        Registration.course_id == registration.course_id, Registration.id != registration.id,
+        Registration.anonymised_at.is_(None),
+        sa.or_(Registration.email == registration.email, Registration.country == registration.country)))
+    return [other for other in candidates
+            if other.email == registration.email or fold(other.full_name) == name]
+
+
+def merge(keep: Registration, duplicate: Registration, actor) -> None:
+    """Fill ``keep``'s empty details from ``duplicate``, then remove the duplicate."""
+    for name in ("family_name", "given_names", "honorific", "native_name", "address_as", "ministry",
+                 "organisation", "position", "phone", "dietary", "accessibility"):
+        if not getattr(keep, name) and getattr(duplicate, name):
+            setattr(keep, name, getattr(duplicate, name))
+    was_active = duplicate.status in ACTIVE_STATUSES
+    _record(keep, keep.status, keep.status, actor, f"merged duplicate #{duplicate.id}")
+    db.session.delete(duplicate)
+    db.session.flush()
+    if was_active:
+        promote_waitlist(keep.course)
+
+
+def invite_focal_point(course: Course, country: str, name: str, email: str) -> Delegation:
+    """Give a country's focal point a (new) nomination link and send it."""
+    from .notifications import notify_focal_point
+
+    delegation = delegation_for(course, country)
+    delegation.focal_name, delegation.focal_email = nfc(name), nfc(email).lower()
+    delegation.nomination_token = new_token()
+    db.session.flush()
+    notify_focal_point(delegation)
+    return delegation
+
+
+def _record(registration: Registration, old: str | None, new: str, actor, reason: str) -> None:
+    registration.events.append(RegistrationEvent(
+        old_status=old, new_status=new, actor_id=getattr(actor, "id", None), reason=reason[:500]))
+
+
+def _lock(course: Course) -> None:
+    """Serialise place-counting per course (PostgreSQL row lock; SQLite writes are serial)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(Course.id).where(Course.id == course.id).with_for_update())
+

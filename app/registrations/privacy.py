@@ -1,0 +1,64 @@
+"""What participants can see and erase of their data, and the retention rule."""
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from ..courses.models import Course
+from ..database import utcnow
+from ..extensions import db
+from ..mail.models import OutboxMessage
+from .models import Registration, new_token
+from .operations import change_status
+
+PERSONAL_FIELDS = ("full_name", "family_name", "given_names", "honorific", "native_name", "address_as",
+                   "certificate_name", "search_name", "organisation", "position", "email", "phone",
+                   "dietary", "accessibility")
+# Kept after anonymising: what disaggregated reports count.
+KEPT_FIELDS = ("status", "sex", "age_group", "country", "organisation_type", "ministry", "language",
+               "certificate_language")
+
+
+def personal_data(registration: Registration) -> dict:
+    """Everything held about a participant, for them to download."""
+    data = {name: getattr(registration, name) for name in (*PERSONAL_FIELDS, *KEPT_FIELDS, "name_order")}
+    data.pop("search_name")
+    data.update(course=registration.course.slug,
+                submitted_at=registration.submitted_at.isoformat(),
+                consent={"privacy_notice_version": registration.consent_version,
+                         "given_at": registration.consent_at.isoformat() if registration.consent_at else None},
+                history=[{"from": e.old_status, "to": e.new_status, "at": e.at.isoformat(),
+                          "reason": e.reason} for e in registration.events])
+    return data
+
+
+def request_deletion(registration: Registration) -> None:
+    """Cancel the registration (freeing the place) and erase the person at once."""
+    change_status(registration, "cancelled", reason="deletion requested")
+    registration.deletion_requested_at = utcnow()
+    anonymise(registration)
+
+
+def anonymise(registration: Registration) -> None:
+    """Erase who the person is; keep the figures (sex, age group, country, organisation type)."""
+    email = registration.email
+    db.session.execute(sa.delete(OutboxMessage).where(
+        OutboxMessage.course_id == registration.course_id, OutboxMessage.recipient == email))
+    for name in PERSONAL_FIELDS:
+        setattr(registration, name, "")
+    registration.email = f"anonymised-{registration.id}@invalid"
+    registration.token = new_token()  # the old personal link stops working
+    registration.submission_key = None
+    registration.anonymised_at = utcnow()
+    for event in registration.events:
+        event.reason = ""
+    db.session.flush()
+
+
+def anonymise_expired(retention_days: int, today: date | None = None) -> int:
+    """Anonymise the registrations of courses that ended more than ``retention_days`` ago."""
+    cutoff = (today or date.today()) - timedelta(days=retention_days)
+    expired = db.session.scalars(sa.select(Registration).join(Course).where(
+        Course.end_date < cutoff, Registration.anonymised_at.is_(None))).all()
+    for registration in expired:
+        anonymise(registration)
+    return len(expired)

@@ -1,0 +1,235 @@
+"""Email: written in the recipient's language, sent over real SMTP only after commit, else kept."""
+import email
+import email.policy
+import socket
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+from helpers import count
+
+from app.mail.models import OutboxMessage
+from app.mail.operations import send_email
+from app.registrations.models import Registration
+
+LINK = "http://lokakarya.test/p/secret-token/"
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every message it receives, parsed."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((envelope.rcpt_tos, message))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    """A real SMTP server on 127.0.0.1, configured as the app's mail server."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", controller.port)
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def dead_smtp(app, monkeypatch):
+    """A mail server address where nothing listens (the port is held, never opened)."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+        monkeypatch.setitem(app.config, "MAIL_PORT", held.getsockname()[1])
+        yield
+
+
+@pytest.fixture
+def no_smtp(app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_SERVER", None)
+
+
+@pytest.fixture
+def make_registration(db):
+    def make(course, **overrides) -> Registration:
+        values = dict(course_id=course.id, full_name="Nguyễn Thị Hà", family_name="Nguyễn",
+                      given_names="Thị Hà", name_order="family_first",
+                      certificate_name="Nguyễn Thị Hà", address_as="Chị Hà", sex="female", age_group="35-44", country="VN",
+                      organisation_type="government", email="ha@example.vn", language="vi",
+                      status="approved")
+        values.update(overrides)
+        registration = Registration(**values)
+        db.session.add(registration)
+        db.session.commit()
+        return registration
+
+    return make
+
+
+def write(app, registration, template="registration_status", language=None, **context):
+    """Send an email about ``registration`` the way the registration feature does."""
+    if template == "registration_status":
+        context.setdefault("reason", "")
+    with app.test_request_context():
+        return send_email(registration.email, language or registration.language, template,
+                          course=registration.course, registration=registration, link=LINK,
+                          **context)
+
+
+def test_an_email_goes_out_in_the_recipients_language_only_after_commit(
+        app, db, smtp, make_course, make_registration):
+    registration = make_registration(make_course())
+    message = write(app, registration, "registration_received")
+    assert smtp.messages == []  # written, not sent: the transaction may still roll back
+    assert message.language == "vi" and message.sent_at is None
+    assert "Địa phương hóa RPA WPS" in message.subject and LINK in message.body
+
+    db.session.commit()
+    [(recipients, received)] = smtp.messages
+    assert recipients == ["ha@example.vn"]
+    assert received["To"] == "ha@example.vn"
+    assert received["From"] == app.config["MAIL_DEFAULT_SENDER"]
+    assert received["Subject"] == message.subject
+    assert "Địa phương hóa RPA WPS" in received["Subject"]  # diacritics intact through RFC 2047
+    assert received["Content-Language"] == "vi"
+    body = received.get_content().replace("\r\n", "\n")  # SMTP line ends
+    assert body == message.body
+    assert LINK in body and "Chị Hà" in body and "Địa phương hóa RPA WPS" in body
+    assert message.sent_at is not None and message.error == ""
+
+
+def test_nothing_is_sent_for_a_rolled_back_transaction(
+        app, db, smtp, make_course, make_registration):
+    registration = make_registration(make_course())
+    write(app, registration, reason="first")
+    db.session.rollback()
+    assert count(OutboxMessage) == 0
+
+    write(app, registration, reason="second")
+    db.session.commit()
+    assert len(smtp.messages) == 1
+    assert "second" in smtp.messages[0][1].get_content()
+
+
+def test_an_unreachable_server_is_recorded_and_retried_later(
+        app, db, dead_smtp, make_course, make_registration, monkeypatch, runner):
+    registration = make_registration(make_course())
+    message = write(app, registration)
+    db.session.commit()  # does not raise
+    assert message.sent_at is None
+    assert "127.0.0.1" in message.error and "Connection" in message.error
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        monkeypatch.setitem(app.config, "MAIL_PORT", controller.port)
+        result = runner.invoke(args=["mail", "retry"])
+    finally:
+        controller.stop()
+    assert result.exit_code == 0, result.output
+    assert "Sent 1 message(s); 0 still unsent." in result.output
+    assert len(inbox.messages) == 1
+    db.session.expire_all()
+    assert message.sent_at is not None and message.error == ""
+
+
+def test_a_trainer_retries_from_the_outbox_and_the_request_survives_a_dead_server(
+        app, client, db, dead_smtp, make_user, make_course, make_registration, login):
+    trainer = make_user()
+    course = make_course(trainer=trainer, slug="retry-2025")
+    write(app, make_registration(course))
+    db.session.commit()
+    login(trainer)
+    page = client.get("/manage/courses/retry-2025/outbox").get_data(as_text=True)
+    assert "Send the unsent message again" in page and "Not sent" in page
+
+    response = client.post("/manage/courses/retry-2025/outbox/send", follow_redirects=True)
+    assert response.status_code == 200
+    assert "1 message could not be sent" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(OutboxMessage.error)) != ""
+
+
+def test_without_a_mail_server_the_outbox_shows_messages_to_the_courses_trainers_only(
+        app, client, db, no_smtp, make_user, make_course, make_registration, login):
+    trainer, other = make_user(), make_user()
+    course = make_course(trainer=trainer, slug="outbox-2025")
+    message = write(app, make_registration(course), reason="Seats are reserved for ministries.")
+    db.session.commit()
+    assert message.sent_at is None and message.error == ""  # kept, not dropped, no error
+
+    assert client.get("/manage/courses/outbox-2025/outbox").status_code == 302  # sign in first
+    login(trainer)
+    page = client.get("/manage/courses/outbox-2025/outbox").get_data(as_text=True)
+    assert "ha@example.vn" in page and message.subject in page
+    assert "<details>" in page and "Seats are reserved for ministries." in page
+    assert "Kept in the outbox" in page and "csrf_token" in page  # the sign-out form only
+    assert "/outbox/send" not in page  # nothing to retry without a server
+    assert client.post("/manage/courses/outbox-2025/outbox/send").status_code == 302
+
+    client.post("/logout")
+    login(other)
+    assert client.get("/manage/courses/outbox-2025/outbox").status_code == 403
+    assert client.post("/manage/courses/outbox-2025/outbox/send").status_code == 403
+
+
+def test_names_reach_the_text_as_typed_and_the_page_escaped(
+        app, client, db, no_smtp, make_user, make_course, make_registration, login):
+    trainer = make_user()
+    course = make_course(trainer=trainer, slug="names-2025", title={"en": "Đ&T <WPS> \"RPA\""})
+    registration = make_registration(course, address_as="Ms O'Brien & Co", language="en")
+    message = write(app, registration, "registration_received")
+    db.session.commit()
+    assert "Dear Ms O'Brien & Co," in message.body
+    assert "Đ&T <WPS> \"RPA\"" in message.subject and "Đ&T <WPS> \"RPA\"" in message.body
+    assert not any(entity in message.body for entity in ("&amp;", "&#39;", "&lt;"))
+
+    login(trainer)
+    page = client.get("/manage/courses/names-2025/outbox").get_data(as_text=True)
+    assert "Đ&amp;T &lt;WPS&gt;" in page and "<WPS>" not in page
+
+
+def test_the_greeting_falls_back_to_the_certificate_name(
+        app, no_smtp, make_course, make_registration):
+    registration = make_registration(make_course(), address_as="",
+                                     certificate_name="Dr Somchai Phan")
+    assert "Dear Dr Somchai Phan," in write(app, registration, language="en").body
+
+
+@pytest.mark.parametrize("status, meaning", [
+    ("pending", "The trainers will review your registration."),
+    ("approved", "Your place on the course is confirmed."),
+    ("waitlisted", "you are on the waitlist"),
+    ("declined", "you do not have a place on this course"),
+    ("cancelled", "Your registration is cancelled"),
+])
+def test_each_status_is_explained_with_the_personal_link(
+        app, no_smtp, make_course, make_registration, status, meaning):
+    registration = make_registration(make_course(), status=status, language="en")
+    for template in ("registration_received", "registration_status"):
+        body = write(app, registration, template).body
+        assert meaning in body, template
+        assert LINK in body and "Please do not share it" in body
+        assert "\n\n\n" not in body and "{" not in body
+
+
+def test_a_promotion_from_the_waitlist_says_a_place_became_free(
+        app, no_smtp, make_course, make_registration):
+    registration = make_registration(make_course(), status="pending", language="en")
+    promoted = write(app, registration, reason="waitlist")
+    assert promoted.subject == "A place became free: Localizing the RPA WPS"
+    assert "a place became free" in promoted.body and "Note from the trainers" not in promoted.body
+    noted = write(app, registration, reason="The course is for ministries only.")
+    assert noted.subject == "Localizing the RPA WPS: Pending approval"
+    assert "Note from the trainers: The course is for ministries only." in noted.body
