@@ -265,3 +265,39 @@ def course_delegation(db, course):
     from app.registrations.models import Delegation
 
     return db.session.scalar(sa.select(Delegation).where(Delegation.course_id == course.id))
+
+
+def test_trainers_import_a_file_or_nothing_from_the_web(client, make_course, make_user, login):
+    import io
+
+    trainer = make_user()
+    make_course(trainer=trainer, slug="imp-2030", start_date=date(2030, 4, 9), end_date=date(2030, 4, 11))
+    login(trainer)
+    header = "full_name,sex,age_group,country,organisation_type,organisation,email\n"
+    good = "Sukarni,female,35-44,ID,cso,AMAN Indonesia,sukarni@example.org\n"
+    bad = "Somchai,male,35-44,XX,cso,Example,somchai@example.org\n"
+    url = "/manage/courses/imp-2030/registrations/import"
+    response = client.post(url, data={"file": (io.BytesIO((header + good + bad).encode()), "people.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Row 3" in page and "Nothing was imported" in page
+    assert count(Registration) == 0
+    response = client.post(url, data={"file": (io.BytesIO((header + good).encode()), "people.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302 and count(Registration) == 1
+
+
+def test_the_list_filters_by_ministry(client, make_course, make_user, login, db):
+    trainer = make_user()
+    course = make_course(trainer=trainer, slug="min-2030", start_date=date(2030, 4, 9),
+                         end_date=date(2030, 4, 11))
+    operations.register(course, person("a@example.org", full_name="Foreign Affairs Person", family_name="", given_names=""), notify=False)
+    operations.register(course, person("b@example.org", full_name="Home Affairs Person", family_name="", given_names="",
+                                                  ministry="moha"),
+                        notify=False)
+    db.session.commit()
+    login(trainer)
+    page = client.get("/manage/courses/min-2030/registrations/?country=VN&ministry=mofa").get_data(as_text=True)
+    assert "Foreign Affairs Person" in page and "Home Affairs Person" not in page
+    assert 'id="f-ministry"' in page

@@ -1,6 +1,8 @@
 """The registration form, the focal point's nomination form and the trainers' forms."""
 import uuid
 
+from flask_wtf.file import FileField, FileRequired
+
 from wtforms import BooleanField, EmailField, FieldList, FormField, HiddenField, RadioField, \
     SelectField, SelectMultipleField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
@@ -185,3 +187,9 @@ class NominationLinkForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.country.choices = choices([("", "—"), *country_choices()])
+
+
+class ImportForm(Form):
+    file = FileField(_l("CSV or XLSX file"), validators=[FileRequired()],
+                     description=_l("The columns of an export, with headers in any language of the "
+                                    "interface. Nothing is imported unless every row is right."))

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..forms import protect, render_form
 from ..i18n import _
 from . import operations
-from .forms import HONORIFICS, BulkForm, NominationLinkForm, RegistrationForm, SEX_LABELS, StatusForm, \
+from .forms import HONORIFICS, BulkForm, ImportForm, NominationLinkForm, RegistrationForm, SEX_LABELS, StatusForm, \
     organisation_type_choices
 from .labels import STATUS_LABELS
 from .models import STATUSES, Delegation, Registration, RegistrationEvent
@@ -162,6 +162,32 @@ def export(slug: str, format: str):
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(data, mimetype=mimetype, headers={
         "Content-Disposition": f"attachment; filename={course.slug}-registrations.{format}"})
+
+
+@bp.route("/manage/courses/<slug>/registrations/import", methods=["GET", "POST"])
+@login_required
+def import_file(slug: str):
+    """Register everyone in a CSV or XLSX file, or no one, with a row-by-row report."""
+    from .exchange import ImportFileError, import_rows, read_table
+
+    course = get_managed_course(slug)
+    form = ImportForm()
+    report = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            report = import_rows(course, read_table(upload.filename or "", upload.read()))
+        except ImportFileError as problem:
+            form.file.errors.append(str(problem))
+        else:
+            if report.ok:
+                db.session.commit()
+                flash(_("%(count)d registrations imported.", count=report.imported), "success")
+                return redirect(url_for(".manage_list", slug=slug))
+            db.session.rollback()
+    status_ok = report is None or report.ok
+    page, status = render_form("registrations/import.html", form, course=course, report=report)
+    return page, (status if status_ok else 400)
 
 
 @bp.route("/manage/courses/<slug>/delegations/", methods=["GET", "POST"])

@@ -23,6 +23,7 @@ bp.add_app_template_global(status_label, "status_label")
 bp.add_app_template_global(format_date, "format_date")
 bp.add_app_template_global(format_datetime, "format_datetime")
 bp.add_app_template_global(asean_members, "asean_members")
+bp.add_app_template_global(ministries, "country_ministries")
 
 
 @bp.app_template_global()
