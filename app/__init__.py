@@ -30,8 +30,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def register_features(app: Flask) -> None:
     """Mount each feature's blueprint and its commands."""
-    from . import auth, cli, core, courses, mail, organisations, registrations, users  # noqa: F401
+    from . import agenda, auth, cli, core, courses, mail, organisations, registrations, users  # noqa: F401
 
-    for feature in (core, auth, users, organisations, courses, registrations, mail):
+    for feature in (core, auth, users, organisations, courses, registrations, mail, agenda):
         app.register_blueprint(feature.bp)
     cli.configure(app)

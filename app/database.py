@@ -20,6 +20,7 @@ def configure(app: Flask) -> None:
     except (NoSuchModuleError, ImportError) as exc:
         raise SystemExit(f"Database unreachable at {describe_url(url)}: no driver installed ({exc})")
     options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    options.setdefault("hide_parameters", True)  # no personal data or tokens in error logs
     if url.get_backend_name() == "sqlite":
         options.setdefault("connect_args", {"timeout": 15})
     else:
@@ -29,7 +30,7 @@ def configure(app: Flask) -> None:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """Turn on WAL and foreign keys for every SQLite connection."""
+    """Turn on WAL and foreign keys for every SQLite connection; let SQLAlchemy emit BEGIN."""
     module = type(dbapi_connection).__module__
     if not module.startswith("sqlite3"):
         return
@@ -38,6 +39,23 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
+    dbapi_connection.isolation_level = None  # transactions begin in _sqlite_begin below
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection) -> None:
+    """On SQLite, a request that may write takes the write lock when its transaction begins.
+
+    Otherwise two requests could both count a free place (read) and then both take it (write):
+    SQLite has no row locks, and a read snapshot cannot be upgraded once another writer commits.
+    Reading pages keep beginning plain (concurrent) transactions.
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    from flask import has_request_context, request
+
+    writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 def utcnow() -> datetime:

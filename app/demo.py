@@ -1,7 +1,7 @@
 """The reference course of DOMAIN.md §6, as demo data (``flask --app app seed-demo``)."""
 import os
 import secrets
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
 
@@ -104,6 +104,7 @@ def seed() -> str | None:
         course.trainers.append(trainer)
     db.session.flush()
     _participants(course, trainer)
+    _agenda(course, trainer)
     return password
 
 
@@ -151,3 +152,42 @@ def _organisation(acronym: str, name: T, country: str | None, logo: str | None) 
         db.session.add(organisation)
         db.session.flush()
     return organisation
+
+
+def _agenda(course: Course, trainer: User) -> None:
+    """The three-day agenda of DOMAIN.md §3, and attendance that leaves a few below the threshold."""
+    from datetime import timedelta
+
+    from .agenda.models import Speaker
+    from .agenda.operations import SessionDetails, attendees, mark, save_session
+
+    if course.sessions:
+        return
+    with open(Path(__file__).parent / "agenda" / "demo_agenda.yaml", encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    speakers = {}
+    for row in data["speakers"]:
+        key = row.pop("key")
+        speakers[key] = Speaker(course_id=course.id, **row)
+        db.session.add(speakers[key])
+    db.session.flush()
+    for row in data["sessions"]:
+        hour, minute = map(int, row["start"].split(":"))
+        end_hour, end_minute = map(int, row["end"].split(":"))
+        save_session(course, None, SessionDetails(
+            day=course.start_date + timedelta(days=row["day"] - 1),
+            start=time(hour, minute), end=time(end_hour, end_minute), title=T(row["title"]),
+            kind=row["kind"], room=row.get("room", ""),
+            leads=[(speakers[key].id, role) for key, role in row.get("leads", [])]))
+    # Everyone attended, except three people who missed most of day 3 and one of day 2.
+    people = attendees(course)
+    missing = {person.id for person in people[2:len(people):12]}
+    for session in course.sessions:
+        if not session.counts_for_attendance:
+            continue
+        day = session.local(session.starts_at).date()
+        for person in people:
+            absent = person.id in missing and (day == course.end_date or session.room == "Room A")
+            if session.room == "Room B" or absent:
+                continue  # the parallel track is an alternative to Room A
+            mark(session, person, method="trainer", by=trainer)

@@ -1,7 +1,8 @@
 """Security headers on every response, and refusing debug mode outside development."""
 import os
 
-from flask import Flask, request
+from flask import Flask, abort, request
+from werkzeug.routing import IntegerConverter
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -26,7 +27,25 @@ def configure(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    app.url_map.converters["int"] = BoundedInt
+    app.before_request(refuse_control_characters)
     app.after_request(add_headers)
+
+
+class BoundedInt(IntegerConverter):
+    """``<int:…>`` URL arguments that fit a database integer (larger ones are simply not found)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def refuse_control_characters():
+    """Query strings with control characters are malformed (and PostgreSQL refuses NUL)."""
+    from .forms import CONTROL_CHARACTERS
+
+    if any(CONTROL_CHARACTERS.search(value) for value in request.args.values()):
+        abort(400)
 
 
 def add_headers(response):

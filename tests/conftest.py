@@ -77,10 +77,13 @@ class IsolatedClient(FlaskClient):
             _cv_app.set(None)
             return super(IsolatedClient, self).open(*args, **kwargs)
 
+        # The test's own transaction ends around each request, as a user's would between
+        # clicks: its writes become visible to the request, and it then reads what the request did.
+        _db.session.commit()
         try:
             return contextvars.copy_context().run(run)
         finally:
-            _db.session.expire_all()
+            _db.session.commit()
 
 
 @pytest.fixture

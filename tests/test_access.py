@@ -8,7 +8,9 @@ from app import create_app
 PUBLIC = {"core.index", "core.health", "courses.public", "auth.login", "organisations.logo", "static",
           # Participants: the course's registration, a focal point's link, a personal link.
           "registrations.register", "registrations.nominate", "registrations.personal",
-          "registrations.my_data", "registrations.cancel"}
+          "registrations.my_data", "registrations.cancel",
+          # The agenda and its calendar, and a participant's QR check-in.
+          "agenda.public", "agenda.agenda_ics", "agenda.pdf", "agenda.self_checkin"}
 
 
 def sample(argument: str) -> str:

@@ -82,6 +82,11 @@ class CourseForm(Form):
     country_quota = IntegerField(_l("Places per country"),
                                  validators=[Optional(), NumberRange(min=1, max=100_000)])
     requires_approval = BooleanField(_l("Registrations need a trainer's approval"), default=True)
+    attendance_threshold = IntegerField(
+        _l("Attendance needed for a certificate (%)"), default=80,
+        validators=[Optional(), NumberRange(min=0, max=100)])
+    attendance_basis = SelectField(_l("Count attendance by"), default="hours",
+                                   choices=choices([("hours", _l("hours")), ("sessions", _l("sessions"))]))
     privacy_notice = MultilingualField(
         _l("Privacy notice"), multiline=True, max_length=6000,
         description=_l("What you collect, why, who sees it and how long you keep it. "

@@ -49,6 +49,9 @@ class Course(db.Model):
     requires_approval: Mapped[bool] = mapped_column(default=True)
     privacy_notice: Mapped[MultilingualText] = mapped_column(MultilingualType, default=lambda: {})
     privacy_version: Mapped[str] = mapped_column(sa.String(40), default="")
+    # Attendance: the share of sessions (or of hours) a participant must attend for a certificate.
+    attendance_threshold: Mapped[int] = mapped_column(default=80)
+    attendance_basis: Mapped[str] = mapped_column(sa.String(10), default="hours")
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cloned_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("course.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

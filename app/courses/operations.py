@@ -39,6 +39,8 @@ class CourseDetails:
     country_quota: int | None = None
     requires_approval: bool = True
     privacy_notice: MultilingualText = field(default_factory=MultilingualText)
+    attendance_threshold: int = 80
+    attendance_basis: str = "hours"
     organiser_ids: list[int] = field(default_factory=list)
     donor_ids: list[int] = field(default_factory=list)
     objectives: list[MultilingualText] = field(default_factory=list)
@@ -85,7 +87,8 @@ def apply_details(course: Course, details: CourseDetails) -> None:
 
 SETTINGS = ("title", "start_date", "end_date", "city", "country", "timezone", "contact_hours",
             "description", "venue", "mode", "working_language", "registration_opens",
-            "registration_closes", "capacity", "country_quota", "requires_approval", "privacy_notice")
+            "registration_closes", "capacity", "country_quota", "requires_approval", "privacy_notice",
+            "attendance_threshold", "attendance_basis")
 
 
 def details_of(course: Course) -> CourseDetails:

@@ -182,5 +182,7 @@ def _details(form: CourseForm) -> operations.CourseDetails:
         donor_ids=form.donors.data or [], objectives=form.objective_texts(),
         registration_opens=form.registration_opens.data, registration_closes=form.registration_closes.data,
         capacity=form.capacity.data, country_quota=form.country_quota.data,
-        requires_approval=form.requires_approval.data, privacy_notice=form.privacy_notice.data)
+        requires_approval=form.requires_approval.data, privacy_notice=form.privacy_notice.data,
+        attendance_threshold=80 if form.attendance_threshold.data is None else form.attendance_threshold.data,
+        attendance_basis=form.attendance_basis.data)
 

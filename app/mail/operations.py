@@ -67,19 +67,19 @@ def _tidy(body: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", lines) + "\n"
 
 
-def deliver_unsent(course=None) -> int:
-    """(Re)try every unsent message, of ``course`` or of all; return how many were sent."""
-    where = outbox.c.course_id == course.id if course is not None else sa.true()
+def deliver_unsent(course_id: int | None = None) -> int:
+    """(Re)try every unsent message, of one course or of all; return how many were sent."""
+    where = outbox.c.course_id == course_id if course_id is not None else sa.true()
     return _deliver(where)
 
 
-def unsent_count(course=None) -> int:
-    """How many messages, of ``course`` or of all, have not gone out yet."""
-    query = sa.select(sa.func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.sent_at.is_(None))
-    if course is not None:
-        query = query.where(OutboxMessage.course_id == course.id)
-    return db.session.scalar(query)
+def unsent_count(course_id: int | None = None) -> int:
+    """How many messages, of one course or of all, have not gone out yet."""
+    query = sa.select(sa.func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
+    if course_id is not None:
+        query = query.where(outbox.c.course_id == course_id)
+    with db.engine.connect() as connection:  # like delivery: not the session's (older) snapshot
+        return connection.scalar(query)
 
 
 def _deliver(where) -> int:

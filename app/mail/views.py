@@ -23,7 +23,7 @@ def outbox(slug: str):
              .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()))
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
     return render_template("mail/outbox.html", course=course, page=page,
-                           unsent=operations.unsent_count(course),
+                           unsent=operations.unsent_count(course.id),
                            smtp=bool(current_app.config.get("MAIL_SERVER")))
 
 
@@ -35,8 +35,12 @@ def send_unsent(slug: str):
     if not current_app.config.get("MAIL_SERVER"):
         flash(_("No mail server is configured: messages stay in the outbox."), "error")
         return redirect(url_for(".outbox", slug=slug))
-    sent = operations.deliver_unsent(course)
-    failed = operations.unsent_count(course)
+    course_id = course.id
+    # End this request's transaction first: delivery records each outcome on its own connection,
+    # which on SQLite must not wait for this one.
+    db.session.rollback()
+    sent = operations.deliver_unsent(course_id)
+    failed = operations.unsent_count(course_id)
     if sent:
         flash(ngettext("%(num)d message sent.", "%(num)d messages sent.", sent), "success")
     if failed:

@@ -201,6 +201,9 @@ def _read_csv(data: bytes) -> list[list[str]]:
         raise ImportFileError(_("The CSV file cannot be read: %(reason)s", reason=str(exc)))
 
 
+MAX_ROWS, MAX_COLUMNS = 5000, 60
+
+
 def _read_xlsx(data: bytes) -> list[list]:
     from openpyxl import load_workbook
 
@@ -209,7 +212,10 @@ def _read_xlsx(data: bytes) -> list[list]:
             warnings.simplefilter("ignore")  # openpyxl warns about features of other tools' files
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             try:
-                return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+                # Bounded: a sheet may claim a million empty cells (XFD300000) to exhaust memory.
+                sheet = book.worksheets[0]
+                return [list(row) for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 1,
+                                                             max_col=MAX_COLUMNS)]
             finally:
                 book.close()
     except Exception as exc:  # noqa: BLE001 - zip, XML and openpyxl errors all mean "unreadable"

@@ -12,6 +12,7 @@ from ..i18n import _, _l, current_language
 from ..reference import country_choices, ministries, organisation_types
 from .labels import STATUS_LABELS
 from .models import AGE_GROUPS
+from .names import certificate_name, nfc
 
 SEX_LABELS = {"female": _l("Female"), "male": _l("Male"), "undisclosed": _l("Prefer not to say")}
 ORDER_LABELS = {"given_first": _l("Given name(s) first, then family name"),
@@ -103,6 +104,13 @@ class PersonForm(Form):
         if code != country or ministry not in {m.code for m in ministries(code)}:
             raise ValidationError(_("This ministry is not in the list for your country."))
 
+    def validate_full_name(self, field):
+        """Names grow under NFC and are combined for the certificate: check the results' length."""
+        printed = certificate_name(field.data or "", self.family_name.data or "", self.given_names.data or "",
+                                   self.name_order.data or "given_first", self.honorific.data or "")
+        if len(nfc(field.data)) > 300 or len(printed) > 400:
+            raise ValidationError(_("This name is too long."))
+
     def validate_organisation(self, field):
         unlisted = self.ministry.data == OTHER or self.organisation_type.data not in ("", "government")
         if unlisted and not (field.data or "").strip():
@@ -177,6 +185,10 @@ class StatusForm(Form):
 
 class BulkForm(StatusForm):
     selected = SelectMultipleField(coerce=int, validate_choice=False)
+
+    def validate_selected(self, field):
+        if any(not 0 < value < 2**31 for value in field.data or []):
+            raise ValidationError(_("Not a valid choice."))
 
 
 class NominationLinkForm(Form):

@@ -2,6 +2,7 @@
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
+from flask_babel import ngettext
 from sqlalchemy.orm import selectinload
 
 from ..courses.views import get_managed_course
@@ -44,15 +45,17 @@ def manage_list(slug: str):
         changed = sum(operations.change_status(r, form.status.data, current_user, form.reason.data or "")
                       for r in chosen)
         db.session.commit()
-        flash(_("%(count)d registrations changed.", count=changed), "success")
+        flash(ngettext("%(num)d registration changed.", "%(num)d registrations changed.", changed), "success")
         return redirect(request.full_path)
-    registrations = db.session.scalars(filtered(course, request.args).options(
-        selectinload(Registration.delegation)).order_by(Registration.country, Registration.certificate_name)).all()
+    registrations = db.session.scalars(filtered(course, request.args).order_by(
+        Registration.country, Registration.certificate_name)).all()
     counts = dict(db.session.execute(sa.select(Registration.status, sa.func.count()).where(
         Registration.course_id == course.id, Registration.anonymised_at.is_(None))
         .group_by(Registration.status)).all())
     duplicates = duplicate_ids(course)
-    return render_form("registrations/manage_list.html", form, course=course,
+    countries = db.session.scalars(sa.select(Registration.country).where(
+        Registration.course_id == course.id).distinct()).all()
+    return render_form("registrations/manage_list.html", form, course=course, countries=countries,
                        registrations=registrations, counts=counts, duplicates=duplicates,
                        statuses=STATUSES, status_labels=STATUS_LABELS, sex_labels=SEX_LABELS,
                        organisation_types=organisation_type_choices(), args=request.args)
@@ -108,7 +111,7 @@ def manage_edit(slug: str, registration_id: int):
         form.ministry.data = f"{registration.country}:{registration.ministry}" if registration.ministry else \
             ("other" if registration.organisation_type == "government" else "")
     if form.validate_on_submit():
-        operations.apply_person(registration, person_from(form, form.country.data))
+        operations.update_person(registration, person_from(form, form.country.data))
         db.session.commit()
         flash(_("The registration is saved."), "success")
         return redirect(url_for(".manage_detail", slug=slug, registration_id=registration.id))
@@ -139,6 +142,8 @@ def manage_merge(slug: str, registration_id: int, other_id: int):
     """Keep this registration, fill its blanks from the duplicate, and remove the duplicate."""
     course, registration = get_managed_registration(slug, registration_id)
     _course, other = get_managed_registration(slug, other_id)
+    if other.id == registration.id:
+        abort(404)
     protect()
     operations.merge(registration, other, current_user)
     db.session.commit()
@@ -218,7 +223,7 @@ def manage_revoke_nomination(slug: str, delegation_id: int):
     delegation = db.session.get(Delegation, delegation_id)
     if delegation is None or delegation.course_id != course.id:
         abort(404)
-    delegation.nomination_token = None
+    operations.revoke_nomination(delegation)
     db.session.commit()
     flash(_("The nomination link no longer works."), "success")
     return redirect(url_for(".manage_delegations", slug=slug))

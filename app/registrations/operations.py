@@ -66,12 +66,13 @@ def register(course: Course, person: Person, *, submission_key: str | None = Non
              consent_version: str = "", actor=None, delegation: Delegation | None = None,
              notify: bool = True) -> Registration:
     """Register ``person``: a place if one is free, else the waitlist. Idempotent per submission key."""
-    if submission_key:
+    submission_key = (submission_key or "")[:64] or None
+    _lock(course)
+    if submission_key:  # checked under the lock: two sendings of one form make one registration
         existing = db.session.scalar(sa.select(Registration).where(
-            Registration.submission_key == submission_key))
+            Registration.course_id == course.id, Registration.submission_key == submission_key))
         if existing is not None:
             return existing
-    _lock(course)
     registration = Registration(course_id=course.id, submission_key=submission_key,
                                 consent_version=consent_version,
                                 consent_at=utcnow() if consent_version else None)
@@ -100,11 +101,24 @@ def apply_person(registration: Registration, person: Person) -> None:
     registration.email = nfc(person.email).lower()
     registration.certificate_language = person.certificate_language or \
         default_certificate_language(person.country)
+    refresh_names(registration)
+
+
+def refresh_names(registration: Registration) -> None:
+    """Recompute the printed and the searchable name from the name parts."""
     registration.certificate_name = certificate_name(
-        person.full_name, person.family_name, person.given_names, person.name_order, person.honorific)
-    registration.search_name = search_key(registration.full_name, registration.family_name,
-                                          registration.given_names, registration.native_name,
-                                          registration.address_as, registration.email)
+        registration.full_name, registration.family_name, registration.given_names,
+        registration.name_order, registration.honorific)
+    registration.search_name = search_key(
+        registration.full_name, registration.family_name, registration.given_names,
+        registration.native_name, registration.address_as, registration.email)[:1200]
+
+
+def update_person(registration: Registration, person: Person) -> None:
+    """A trainer's correction of someone's details (the delegation follows the country)."""
+    apply_person(registration, person)
+    registration.delegation = delegation_for(registration.course, registration.country)
+    db.session.flush()
 
 
 def delegation_for(course: Course, country: str) -> Delegation:
@@ -137,26 +151,24 @@ def places_left(course: Course, country: str) -> int | None:
 
 def nominate(course: Course, delegation: Delegation, people: list[Person],
              submission_key: str) -> list[Registration]:
-    """Register a focal point's delegation in one go (a repeated submit changes nothing)."""
+    """Register a focal point's delegation in one go: those past the quota go on the waitlist,
+    and sending the same form again changes nothing."""
     return [register(course, person, delegation=delegation,
-                     submission_key=f"{submission_key[:40]}-{index}")
+                     submission_key=f"{(submission_key or '')[:40]}-{index}")
             for index, person in enumerate(people)]
 
 
-def nominated(submission_key: str | None) -> list[Registration]:
-    """The registrations an earlier sending of the same nomination form created."""
-    if not submission_key:
-        return []
-    return db.session.scalars(sa.select(Registration).where(
-        Registration.submission_key.startswith(f"{submission_key[:40]}-", autoescape=True))
-        .order_by(Registration.id)).all()
+def revoke_nomination(delegation: Delegation) -> None:
+    delegation.nomination_token = None
+    db.session.flush()
 
 
 def has_place(course: Course, country: str) -> bool:
     """Whether one more person from ``country`` fits the capacity and the country quota."""
     if course.capacity is not None and places_taken(course) >= course.capacity:
         return False
-    if course.country_quota is not None and places_taken(course, country) >= course.country_quota:
+    if course.country_quota is not None and country and \
+            places_taken(course, country) >= course.country_quota:
         return False
     return True
 
@@ -176,11 +188,12 @@ def change_status(registration: Registration, status: str, actor=None, reason: s
 
         notify_status(registration, reason)
     if old in ACTIVE_STATUSES and status not in ACTIVE_STATUSES:
-        promote_waitlist(registration.course, notify)
+        promote_waitlist(registration.course, notify, keep_waiting=registration)
     return True
 
 
-def promote_waitlist(course: Course, notify: bool = True) -> list[Registration]:
+def promote_waitlist(course: Course, notify: bool = True,
+                     keep_waiting: Registration | None = None) -> list[Registration]:
     """Give freed places to the waitlist, first come first served, within country quotas."""
     from .notifications import notify_status
 
@@ -189,6 +202,8 @@ def promote_waitlist(course: Course, notify: bool = True) -> list[Registration]:
         Registration.course_id == course.id, Registration.status == "waitlisted")
         .order_by(Registration.submitted_at, Registration.id)).all()
     for registration in waiting:
+        if registration is keep_waiting:
+            continue  # a trainer just put this person on the waitlist
         if course.capacity is not None and places_taken(course) >= course.capacity:
             break
         if not has_place(course, registration.country):
@@ -223,10 +238,13 @@ def duplicates_of(registration: Registration) -> list[Registration]:
 
 def merge(keep: Registration, duplicate: Registration, actor) -> None:
     """Fill ``keep``'s empty details from ``duplicate``, then remove the duplicate."""
+    if keep.id == duplicate.id:
+        raise ValueError("a registration cannot be merged into itself")
     for name in ("family_name", "given_names", "honorific", "native_name", "address_as", "ministry",
                  "organisation", "position", "phone", "dietary", "accessibility"):
         if not getattr(keep, name) and getattr(duplicate, name):
             setattr(keep, name, getattr(duplicate, name))
+    refresh_names(keep)
     was_active = duplicate.status in ACTIVE_STATUSES
     _record(keep, keep.status, keep.status, actor, f"merged duplicate #{duplicate.id}")
     db.session.delete(duplicate)
@@ -253,7 +271,8 @@ def _record(registration: Registration, old: str | None, new: str, actor, reason
 
 
 def _lock(course: Course) -> None:
-    """Serialise place-counting per course (PostgreSQL row lock; SQLite writes are serial)."""
+    """Serialise place-counting per course: a row lock on PostgreSQL; on SQLite, writing
+    requests hold the database's write lock from their first statement (see database.py)."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.select(Course.id).where(Course.id == course.id).with_for_update())
 

@@ -20,7 +20,7 @@ bp.add_app_template_global(operations.registration_state, "registration_state")
 bp.add_app_template_global(certificate_name, "certificate_name")
 bp.add_app_template_global(script_language, "script_language")
 bp.add_app_template_global(status_label, "status_label")
-bp.add_app_template_global(format_date, "format_date")
+bp.add_app_template_global(lambda day, format="medium": format_date(day, format, rebase=False), "format_date")
 bp.add_app_template_global(format_datetime, "format_datetime")
 bp.add_app_template_global(asean_members, "asean_members")
 bp.add_app_template_global(ministries, "country_ministries")
@@ -77,16 +77,8 @@ def nominate(slug: str, token: str):
     form = NominationForm(country=delegation.country)
     if form.validate_on_submit():
         people = form.filled()
-        free = operations.places_left(course, delegation.country)
-        done = operations.nominated(form.submission_key.data)
-        if done:  # the same form sent twice: show what the first sending did
-            return render_template("registrations/nominated.html", course=course,
-                                   delegation=delegation, registrations=done)
         if not people:
             form.form_errors.append(_("Enter at least one person."))
-        elif free is not None and len(people) > free:
-            form.form_errors.append(_("Your delegation has %(free)d places left; you entered %(count)d people.",
-                                      free=free, count=len(people)))
         else:
             registrations = operations.nominate(course, delegation, [
                 person_from(entry, delegation.country) for entry in people],
@@ -94,7 +86,8 @@ def nominate(slug: str, token: str):
             db.session.commit()
             return render_template("registrations/nominated.html", course=course,
                                    delegation=delegation, registrations=registrations)
-    return render_form("registrations/nominate.html", form, course=course, delegation=delegation)
+    return render_form("registrations/nominate.html", form, course=course, delegation=delegation,
+                       free=operations.places_left(course, delegation.country))
 
 
 def get_registration(token: str):
@@ -106,9 +99,14 @@ def get_registration(token: str):
 
 @bp.route("/p/<token>/")
 def personal(token: str):
+    from ..agenda.attendance import remember_participant
+    from ..agenda.operations import days
+
     registration = get_registration(token)
+    remember_participant(registration)
     return render_template("registrations/personal.html", registration=registration,
-                           course=registration.course, welcome=request.args.get("welcome"))
+                           course=registration.course, welcome=request.args.get("welcome"),
+                           days=days(registration.course))
 
 
 @bp.route("/p/<token>/data.json")
@@ -132,7 +130,7 @@ def cancel(token: str):
         privacy.request_deletion(registration)
         flash(_("Your registration is cancelled and your data will be deleted."), "success")
     else:
-        operations.change_status(registration, "cancelled", reason=_("Cancelled by the participant"))
+        operations.change_status(registration, "cancelled")
         flash(_("Your registration is cancelled."), "success")
     db.session.commit()
     if erase:

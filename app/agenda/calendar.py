@@ -1,0 +1,112 @@
+"""The agenda as an iCalendar feed: ``/courses/<slug>/agenda.ics``.
+
+One VEVENT per session, in the venue's time zone (with its VTIMEZONE), whose UID never
+changes while its SEQUENCE counts the edits, so calendar apps update events in place.
+"""
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Response
+from icalendar import Calendar, Event, Timezone
+
+from ..courses.models import Course
+from ..courses.views import get_course
+from ..i18n import _, current_language, use_language
+from .models import AgendaSession
+from .views import bp
+
+PRODID = "-//Lokakarya//Agenda//EN"
+UID_DOMAIN = "lokakarya"
+
+
+def event_uid(session: AgendaSession) -> str:
+    """The session's calendar UID: the same for its whole life, whatever is edited."""
+    return f"{session.uid}@{UID_DOMAIN}"
+
+
+def _role_label(role: str) -> str:
+    # Literal msgids, so that extraction finds them (the same ones the agenda forms use).
+    labels = {"facilitator": _("Facilitator"), "speaker": _("Speaker"), "moderator": _("Moderator")}
+    return labels.get(role, role)
+
+
+def _text(text, course: Course, language: str) -> str:
+    return text.localize(language, [course.working_language]).text
+
+
+def _description(session: AgendaSession, course: Course, language: str) -> str:
+    """The session's description in ``language``, then who leads it, one line each."""
+    parts = []
+    description = _text(session.description, course, language)
+    if description:
+        parts.append(description)
+    leads = []
+    for lead in session.leads:
+        person = lead.speaker
+        who = ", ".join(part for part in (person.name, person.title, person.organisation) if part)
+        leads.append(f"{_role_label(lead.role)}: {who}")
+    if leads:
+        parts.append("\n".join(leads))
+    return "\n\n".join(parts)
+
+
+def _location(session: AgendaSession, course: Course, language: str) -> str:
+    return ", ".join(part for part in (session.room, _text(course.city, course, language)) if part)
+
+
+def _timezone(course: Course) -> Timezone:
+    """The VTIMEZONE of the venue, covering the course with a margin either side."""
+    first, last = course.start_date, course.end_date
+    for session in course.sessions:
+        first = min(first, session.local(session.starts_at).date())
+        last = max(last, session.local(session.ends_at).date())
+    return Timezone.from_tzid(course.timezone, first_date=date(first.year - 1, 1, 1),
+                              last_date=date(last.year + 2, 1, 1))
+
+
+def _event(session: AgendaSession, course: Course, language: str) -> Event:
+    event = Event()
+    event.add("uid", event_uid(session))
+    event.add("sequence", session.sequence)
+    event.add("dtstamp", session.updated_at.astimezone(ZoneInfo("UTC")))
+    event.add("dtstart", session.local(session.starts_at))
+    event.add("dtend", session.local(session.ends_at))
+    event.add("summary", _text(session.title, course, language))
+    description = _description(session, course, language)
+    if description:
+        event.add("description", description)
+    location = _location(session, course, language)
+    if location:
+        event.add("location", location)
+    if session.online_url:
+        event.add("url", session.online_url)
+    event.add("categories", [session.kind])
+    return event
+
+
+def course_calendar(course: Course, language: str) -> bytes:
+    """The course's agenda as an iCalendar file, its texts in ``language`` where written."""
+    with use_language(language):
+        calendar = Calendar()
+        calendar.add("prodid", PRODID)
+        calendar.add("version", "2.0")
+        calendar.add("calscale", "GREGORIAN")
+        calendar.add("method", "PUBLISH")
+        calendar.add("x-wr-calname", _text(course.title, course, language))
+        calendar.add("x-wr-timezone", course.timezone)
+        calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", "PT1H")
+        calendar.add_component(_timezone(course))
+        for session in course.sessions:
+            calendar.add_component(_event(session, course, language))
+        return calendar.to_ical()
+
+
+@bp.route("/courses/<slug>/agenda.ics")
+def agenda_ics(slug: str):
+    """The public iCalendar feed of a course's agenda (CONTRACTS.md), in ``?lang=``."""
+    course = get_course(slug)
+    response = Response(course_calendar(course, current_language()),
+                        mimetype="text/calendar")  # Flask adds "; charset=utf-8"
+    response.headers["Content-Disposition"] = f"inline; filename={course.slug}.ics"
+    return response

@@ -1,0 +1,79 @@
+"""The agenda and per-session sign-in sheets as printable PDFs (through :mod:`app.pdf`)."""
+from datetime import date
+from types import SimpleNamespace
+
+from flask import Response
+from flask_babel import format_date
+from flask_login import login_required
+from werkzeug.utils import secure_filename
+
+from ..courses.models import Course
+from ..courses.views import get_course
+from ..i18n import _, current_language, format_date_range, timezone_label, use_language
+from ..pdf import render_pdf
+from .forms import KIND_LABELS, ROLE_LABELS
+from .operations import attendees, days
+from .views import bp, get_managed_session
+
+
+@bp.route("/courses/<slug>/agenda.pdf")
+def pdf(slug: str):
+    """The agenda on A4, in the course's working language and the reader's."""
+    course = get_course(slug)
+    agenda = days(course)
+    day_list = [day["day"] for day in agenda]
+    wording = [_wording(course, language, day_list) for language in languages(course)]
+    return _pdf(render_pdf("agenda.html", course=course, agenda=agenda, wording=wording,
+                           organisers=course.organisations("organiser"),
+                           donors=course.organisations("donor")),
+                f"agenda-{course.slug}.pdf")
+
+
+@bp.route("/manage/courses/<slug>/sessions/<int:session_id>/sign-in.pdf")
+@login_required
+def signin_sheet(slug: str, session_id: int):
+    """A paper sign-in sheet for one session, for venues without Wi-Fi."""
+    course, session = get_managed_session(slug, session_id)
+    day = session.local(session.starts_at).date()
+    wording = [_wording(course, language, [day]) for language in languages(course)]
+    return _pdf(render_pdf("signin_sheet.html", course=course, session=session, day=day,
+                           people=attendees(course), wording=wording),
+                f"sign-in-{course.slug}-{session.id}.pdf")
+
+
+def languages(course: Course) -> list[str]:
+    """A document's languages: the course's working language, then the reader's if different."""
+    return list(dict.fromkeys([course.working_language, current_language()]))
+
+
+def _wording(course: Course, language: str, day_list: list[date]) -> SimpleNamespace:
+    """Everything a document says itself (not the organisers' text), in one ``language``."""
+    with use_language(language):
+        return SimpleNamespace(
+            language=language,
+            agenda=_("Agenda"),
+            sign_in=_("Sign-in sheet"),
+            organisers=_("Organised by"),
+            donors=_("With the support of"),
+            dates=format_date_range(course.start_date, course.end_date, "yMMMMd"),
+            place=", ".join(text for text in (course.venue.localize(language).text,
+                                              course.city.localize(language).text) if text),
+            zone=_("All times: %(zone)s", zone=timezone_label(course.timezone)),
+            days={day: _("Day %(number)d", number=(day - course.start_date).days + 1) + " · "
+                  + format_date(day, "full") for day in day_list},
+            kinds={kind: str(label) for kind, label in KIND_LABELS.items()},
+            roles={role: str(label) for role, label in ROLE_LABELS.items()},
+            room=_("Room"),
+            participant_id=_("ID"),
+            name=_("Name (as on the certificate)"),
+            native_name=_("Name in own script"),
+            country=_("Country"),
+            signature=_("Signature"),
+            no_participants=_("No approved participants yet."),
+        )
+
+
+def _pdf(data: bytes, filename: str) -> Response:
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{secure_filename(filename)}"'
+    return response

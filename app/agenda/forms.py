@@ -1,0 +1,59 @@
+"""Forms for sessions, speakers and attendance."""
+from flask_wtf.file import FileField
+from wtforms import FieldList, FormField, RadioField, SelectField, StringField, TextAreaField, TimeField, \
+    URLField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, URL, ValidationError
+
+import wtforms
+
+from ..forms import Form, choices
+from ..i18n import _l
+from ..i18n.fields import MultilingualField
+
+KIND_LABELS = {"ceremony": _l("Opening or ceremony"), "presentation": _l("Presentation"),
+               "panel": _l("Panel"), "group_work": _l("Group work"), "plenary": _l("Plenary"),
+               "case_study": _l("Case study"), "break": _l("Break"), "evaluation": _l("Evaluation")}
+ROLE_LABELS = {"facilitator": _l("Facilitator"), "speaker": _l("Speaker"), "moderator": _l("Moderator")}
+
+
+class LeadForm(wtforms.Form):
+    speaker = SelectField(_l("Person"), coerce=int, validators=[Optional()])
+    role = SelectField(_l("Role"), choices=choices(ROLE_LABELS.items()), validate_choice=False)
+
+    def validate_role(self, field):
+        if self.speaker.data and field.data not in ROLE_LABELS:
+            raise ValidationError(_l("Not a valid choice."))
+
+
+class SessionForm(Form):
+    day = SelectField(_l("Day"), validators=[DataRequired()])
+    start = TimeField(_l("Starts"), validators=[InputRequired()])
+    end = TimeField(_l("Ends"), validators=[InputRequired()])
+    title = MultilingualField(_l("Title"), required=True, max_length=250)
+    description = MultilingualField(_l("Description"), multiline=True, max_length=3000)
+    kind = SelectField(_l("Type"), choices=choices(KIND_LABELS.items()), default="presentation")
+    room = StringField(_l("Room"), validators=[Length(max=120)],
+                       description=_l("Sessions in different rooms at the same time are parallel tracks."))
+    online_url = URLField(_l("Online link"), validators=[Optional(), URL(), Length(max=500)],
+                          description=_l("For hybrid courses: where online participants join."))
+    leads = FieldList(FormField(LeadForm), min_entries=3, max_entries=12)
+
+
+class SpeakerForm(Form):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(_l("Title or position"), validators=[Length(max=200)])
+    organisation = StringField(_l("Organisation"), validators=[Length(max=300)])
+    bio = MultilingualField(_l("Short biography"), multiline=True, max_length=2000)
+    photo = FileField(_l("Photo"), description=_l("PNG or JPEG, at most 1 MB."))
+
+
+class CorrectionForm(Form):
+    present = RadioField(_l("Attended"), choices=choices([("yes", _l("Present")), ("no", _l("Absent"))]),
+                         validators=[InputRequired()])
+    reason = StringField(_l("Reason for the correction"), validators=[DataRequired(), Length(max=300)])
+
+
+class SheetForm(Form):
+    ids = TextAreaField(_l("Participant IDs ticked on the paper sheet"), validators=[DataRequired()],
+                        description=_l("Type the IDs separated by spaces, commas or new lines, "
+                                       "e.g. P-0012 15 P-0031."))

@@ -1,0 +1,165 @@
+"""Building the agenda, and marking and counting attendance."""
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from ..courses.models import Course
+from ..database import utcnow
+from ..extensions import db
+from ..i18n import _
+from ..i18n.multilingual import MultilingualText
+from ..registrations.models import Registration
+from .models import AgendaSession, Attendance, AttendanceChange, SessionLead, Speaker
+
+
+class AgendaRejected(ValueError):
+    """The session cannot be saved as given; ``field`` names the form field to blame."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class SessionDetails:
+    day: date
+    start: time
+    end: time
+    title: MultilingualText
+    kind: str = "presentation"
+    description: MultilingualText = field(default_factory=MultilingualText)
+    room: str = ""
+    online_url: str = ""
+    leads: list[tuple[int, str]] = field(default_factory=list)  # (speaker id, role)
+
+
+def venue_moment(course: Course, day: date, at: time) -> datetime:
+    """A wall-clock time at the venue, as an aware UTC datetime (the zone's rules decide)."""
+    return datetime.combine(day, at, tzinfo=ZoneInfo(course.timezone)).astimezone(ZoneInfo("UTC"))
+
+
+def save_session(course: Course, session: AgendaSession | None, details: SessionDetails) -> AgendaSession:
+    """Create or change a session; refuse one that ends first, falls outside the course or
+    double-books its room."""
+    if details.end <= details.start:
+        raise AgendaRejected("end", _("The session must end after it starts."))
+    if not course.start_date <= details.day <= course.end_date:
+        raise AgendaRejected("day", _("The day must be within the course dates."))
+    starts, ends = venue_moment(course, details.day, details.start), venue_moment(course, details.day, details.end)
+    room = details.room.strip()
+    if room:
+        clash = db.session.scalar(sa.select(AgendaSession).where(
+            AgendaSession.course_id == course.id, AgendaSession.room == room,
+            AgendaSession.starts_at < ends, AgendaSession.ends_at > starts,
+            AgendaSession.id != (session.id if session else -1)))
+        if clash is not None:
+            raise AgendaRejected("room", _("%(room)s is already booked then for “%(title)s”.",
+                                           room=room, title=str(clash.title)))
+    if session is None:
+        session = AgendaSession()
+        course.sessions.append(session)  # keeps a loaded course.sessions in step
+    else:
+        session.sequence += 1
+    session.starts_at, session.ends_at = starts, ends
+    session.title, session.description, session.kind = details.title, details.description, details.kind
+    session.room, session.online_url = room, details.online_url.strip()
+    speakers = {s.id: s for s in db.session.scalars(sa.select(Speaker).where(
+        Speaker.course_id == course.id, Speaker.id.in_([sid for sid, _role in details.leads])))}
+    session.leads = [SessionLead(speaker=speakers[sid], role=role, position=index)
+                     for index, (sid, role) in enumerate(dict.fromkeys(details.leads)) if sid in speakers]
+    db.session.flush()
+    return session
+
+
+def move_session(session: AgendaSession, minutes: int) -> None:
+    """Shift a session earlier or later, keeping its length (the keyboard-friendly reorder)."""
+    course = session.course
+    local_start = session.local(session.starts_at)
+    details = SessionDetails(
+        day=local_start.date(), start=(local_start + timedelta(minutes=minutes)).time(),
+        end=(session.local(session.ends_at) + timedelta(minutes=minutes)).time(), title=session.title,
+        kind=session.kind, description=session.description, room=session.room,
+        online_url=session.online_url, leads=[(lead.speaker_id, lead.role) for lead in session.leads])
+    save_session(course, session, details)
+
+
+def days(course: Course) -> list[dict]:
+    """The agenda by day; each day's sessions grouped into time slots, parallel ones side by side."""
+    result = []
+    by_day: dict[date, list[AgendaSession]] = {}
+    for session in course.sessions:
+        by_day.setdefault(session.local(session.starts_at).date(), []).append(session)
+    for day in sorted(by_day):
+        slots: list[list[AgendaSession]] = []
+        for session in sorted(by_day[day], key=lambda s: (s.starts_at, s.room)):
+            if slots and any(session.starts_at < other.ends_at for other in slots[-1]):
+                slots[-1].append(session)  # overlaps the slot: a parallel track
+            else:
+                slots.append([session])
+        result.append({"day": day, "slots": slots})
+    return result
+
+
+def mark(session: AgendaSession, registration: Registration, *, present: bool = True, method: str,
+         by=None, reason: str = "", client_key: str | None = None) -> Attendance:
+    """Record attendance once per (session, person); a repeated client key changes nothing."""
+    if client_key and db.session.scalar(sa.select(AttendanceChange.id).where(
+            AttendanceChange.client_key == client_key)):
+        return db.session.scalar(sa.select(Attendance).where(
+            Attendance.session_id == session.id, Attendance.registration_id == registration.id))
+    record = db.session.scalar(sa.select(Attendance).where(
+        Attendance.session_id == session.id, Attendance.registration_id == registration.id))
+    if record is None:
+        record = Attendance(session_id=session.id, registration_id=registration.id, method=method)
+        db.session.add(record)
+    record.present, record.method, record.reason = present, method, reason[:300]
+    record.marked_by_id, record.marked_at = getattr(by, "id", None), utcnow()
+    db.session.flush()
+    db.session.add(AttendanceChange(attendance_id=record.id, present=present, method=method,
+                                    marked_by_id=record.marked_by_id, reason=reason[:300],
+                                    client_key=client_key))
+    db.session.flush()
+    return record
+
+
+def attendees(course: Course) -> list[Registration]:
+    """Who is expected: approved participants, by country then name."""
+    return db.session.scalars(sa.select(Registration).where(
+        Registration.course_id == course.id, Registration.status == "approved",
+        Registration.anonymised_at.is_(None)).order_by(Registration.country, Registration.certificate_name)).all()
+
+
+def grid(course: Course) -> tuple[list[AgendaSession], list[Registration], set[tuple[int, int]]]:
+    """Sessions, participants and the (session, registration) pairs marked present: two queries."""
+    sessions = [s for s in course.sessions if s.counts_for_attendance]
+    people = attendees(course)
+    present = set(db.session.execute(sa.select(Attendance.session_id, Attendance.registration_id).join(
+        AgendaSession).where(AgendaSession.course_id == course.id, Attendance.present)).all())
+    return sessions, people, present
+
+
+def rates(course: Course) -> dict[int, float]:
+    """Each participant's attendance, 0–100, by hours or by sessions as the course counts it.
+
+    Parallel sessions form one slot: attending any of them counts for the slot.
+    """
+    _sessions, people, present = grid(course)
+    slots = [[s.id for s in slot if s.counts_for_attendance] for day in days(course) for slot in day["slots"]]
+    slots = [slot for slot in slots if slot]
+    hours = {s.id: s.hours for s in course.sessions}
+    weights = [max(hours[sid] for sid in slot) if course.attendance_basis == "hours" else 1.0
+               for slot in slots]
+    total = sum(weights)
+    attended: dict[int, set[int]] = {}
+    for sid, rid in present:
+        attended.setdefault(rid, set()).add(sid)
+    return {person.id: (100.0 * sum(weight for slot, weight in zip(slots, weights)
+                                    if attended.get(person.id, set()) & set(slot)) / total if total else 0.0)
+            for person in people}
+
+
+def eligible(course: Course) -> dict[int, bool]:
+    """Whether each participant meets the course's attendance threshold."""
+    return {rid: rate >= course.attendance_threshold for rid, rate in rates(course).items()}

@@ -1,0 +1,180 @@
+"""The public agenda, and the trainers' pages that build it."""
+from datetime import date
+from zoneinfo import ZoneInfo, available_timezones
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_time
+from flask_login import login_required
+
+from ..courses.forms import timezone_choices
+from ..courses.views import get_course, get_managed_course
+from ..extensions import db
+from ..forms import choices, protect, render_form
+from ..i18n import _
+from ..i18n.multilingual import MultilingualText
+from ..organisations import logos
+from . import operations
+from .forms import KIND_LABELS, ROLE_LABELS, SessionForm, SpeakerForm
+from .models import AgendaSession, Speaker
+
+bp = Blueprint("agenda", __name__)
+
+
+@bp.app_template_global()
+def course_zone(course) -> ZoneInfo:
+    return ZoneInfo(course.timezone)
+
+
+@bp.app_template_global("format_time")
+def local_time(moment, format: str = "HH:mm") -> str:
+    """A time already in the zone it should be read in (no rebasing onto the user's zone)."""
+    return format_time(moment, format, rebase=False)
+bp.add_app_template_global(timezone_choices, "timezone_choices")
+
+
+@bp.app_template_global()
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
+
+
+@bp.app_template_global()
+def role_label(role: str) -> str:
+    return str(ROLE_LABELS.get(role, role))
+
+
+@bp.route("/courses/<slug>/agenda")
+def public(slug: str):
+    """The agenda in the venue's zone, or in the reader's own zone when they ask (?tz=)."""
+    course = get_course(slug)
+    zone = request.args.get("tz") if request.args.get("tz") in available_timezones() else None
+    return render_template("agenda/public.html", course=course, days=operations.days(course),
+                           shown_zone=ZoneInfo(zone or course.timezone), other_zone=zone)
+
+
+@bp.route("/manage/courses/<slug>/agenda/")
+@login_required
+def manage(slug: str):
+    course = get_managed_course(slug)
+    return render_template("agenda/manage.html", course=course, days=operations.days(course))
+
+
+def get_managed_session(slug: str, session_id: int):
+    course = get_managed_course(slug)
+    session = db.session.get(AgendaSession, session_id)
+    if session is None or session.course_id != course.id:
+        abort(404)
+    return course, session
+
+
+@bp.route("/manage/courses/<slug>/agenda/new", methods=["GET", "POST"])
+@login_required
+def create(slug: str):
+    return _edit(get_managed_course(slug), None)
+
+
+@bp.route("/manage/courses/<slug>/agenda/<int:session_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str, session_id: int):
+    return _edit(*get_managed_session(slug, session_id))
+
+
+def _edit(course, session: AgendaSession | None):
+    form = SessionForm(obj=session)
+    course_days = [course.start_date.fromordinal(course.start_date.toordinal() + n) for n in range(course.days)]
+    form.day.choices = choices((d.isoformat(), format_day(d)) for d in course_days)
+    speakers = choices([(0, "—"), *((s.id, s.name) for s in course.speakers)])
+    if request.method == "GET" and session is not None:
+        form.day.data = session.local(session.starts_at).date().isoformat()
+        form.start.data = session.local(session.starts_at).time()
+        form.end.data = session.local(session.ends_at).time()
+        for index, lead in enumerate(session.leads[:len(form.leads.entries)]):
+            form.leads.entries[index].form.speaker.data = lead.speaker_id
+            form.leads.entries[index].form.role.data = lead.role
+    for entry in form.leads:
+        entry.form.speaker.choices = speakers
+    from ..i18n.fields import apply_languages
+
+    apply_languages(form, course.second_languages, course.working_language)
+    if form.validate_on_submit():
+        details = operations.SessionDetails(
+            day=date.fromisoformat(form.day.data), start=form.start.data, end=form.end.data,
+            title=form.title.data, description=form.description.data, kind=form.kind.data,
+            room=form.room.data or "", online_url=form.online_url.data or "",
+            leads=[(e.form.speaker.data, e.form.role.data) for e in form.leads if e.form.speaker.data])
+        try:
+            operations.save_session(course, session, details)
+        except operations.AgendaRejected as problem:
+            form[problem.field].errors.append(str(problem))
+        else:
+            db.session.commit()
+            flash(_("The session is saved."), "success")
+            return redirect(url_for(".manage", slug=course.slug))
+    return render_form("agenda/edit.html", form, course=course, session=session)
+
+
+@bp.route("/manage/courses/<slug>/agenda/<int:session_id>/move", methods=["POST"])
+@login_required
+def move(slug: str, session_id: int):
+    """Move a session 15 minutes earlier or later (buttons, no dragging needed)."""
+    course, session = get_managed_session(slug, session_id)
+    protect()
+    minutes = 15 if request.form.get("direction") == "later" else -15
+    try:
+        operations.move_session(session, minutes)
+    except operations.AgendaRejected as problem:
+        db.session.rollback()
+        flash(str(problem), "error")
+    else:
+        db.session.commit()
+    return redirect(url_for(".manage", slug=slug) + f"#session-{session_id}")
+
+
+@bp.route("/manage/courses/<slug>/agenda/<int:session_id>/delete", methods=["POST"])
+@login_required
+def delete(slug: str, session_id: int):
+    course, session = get_managed_session(slug, session_id)
+    protect()
+    db.session.delete(session)
+    db.session.commit()
+    flash(_("The session is deleted."), "success")
+    return redirect(url_for(".manage", slug=slug))
+
+
+@bp.route("/manage/courses/<slug>/speakers/", methods=["GET", "POST"])
+@bp.route("/manage/courses/<slug>/speakers/<int:speaker_id>", methods=["GET", "POST"])
+@login_required
+def speakers(slug: str, speaker_id: int | None = None):
+    """Facilitators, speakers and moderators: people who lead sessions without registering."""
+    course = get_managed_course(slug)
+    speaker = db.session.get(Speaker, speaker_id) if speaker_id else None
+    if speaker_id and (speaker is None or speaker.course_id != course.id):
+        abort(404)
+    form = SpeakerForm(obj=speaker)
+    from ..i18n.fields import apply_languages
+
+    apply_languages(form, course.second_languages, course.working_language)
+    form.bio.required = False
+    if form.validate_on_submit():
+        upload = form.photo.data
+        try:
+            photo = logos.store(upload.read()) if hasattr(upload, "filename") and upload.filename else None
+        except logos.LogoRejected as problem:
+            form.photo.errors.append(str(problem))
+        else:
+            speaker = speaker or Speaker(course_id=course.id)
+            db.session.add(speaker)
+            speaker.name, speaker.title = form.name.data.strip(), (form.title.data or "").strip()
+            speaker.organisation = (form.organisation.data or "").strip()
+            speaker.bio = form.bio.data or MultilingualText()
+            if photo:
+                speaker.photo = photo
+            db.session.commit()
+            flash(_("%(name)s is saved.", name=speaker.name), "success")
+            return redirect(url_for(".speakers", slug=slug))
+    return render_form("agenda/speakers.html", form, course=course, speaker=speaker)
+
+
+def format_day(day: date) -> str:
+    from flask_babel import format_date
+
+    return format_date(day, "full")

@@ -1,0 +1,60 @@
+"""A trainer adds a parallel session; a participant checks in by scanning; the grid shows it."""
+from datetime import date, time
+
+from helpers import ARTIFACTS, PHONE
+
+from app.agenda.operations import SessionDetails, save_session
+from app.extensions import db
+from app.i18n.multilingual import MultilingualText
+from app.registrations.operations import Person, register
+
+
+def test_parallel_session_qr_check_in_and_the_attendance_grid(live_server, new_page, staff_page,
+                                                             make_user, make_course):
+    trainer = make_user(email="agenda@example.org")
+    course = make_course(trainer=trainer, slug="hanoi-2030", start_date=date(2030, 12, 7),
+                         end_date=date(2030, 12, 8), country="VN", timezone="Asia/Ho_Chi_Minh",
+                         requires_approval=False)
+    save_session(course, None, SessionDetails(day=date(2030, 12, 7), start=time(13, 0), end=time(14, 30),
+                                              title=MultilingualText(en="Indicator clinic"), room="Room A",
+                                              kind="group_work"))
+    participant = register(course, Person(
+        full_name="Nguyễn Thị Hà", family_name="Nguyễn", given_names="Thị Hà", name_order="family_first",
+        sex="female", age_group="35-44", country="VN", organisation_type="cso", organisation="VWU",
+        email="ha@example.org", language="vi"), notify=False)
+    db.session.commit()
+
+    desk = staff_page(trainer)
+    desk.goto(f"{live_server}/manage/courses/hanoi-2030/agenda/new")
+    desk.select_option("#day", "2030-12-07")
+    desk.fill("#start", "13:00")
+    desk.fill("#end", "14:30")
+    desk.fill("#title-en", "Gender-responsive budgeting")
+    desk.select_option("#kind", "case_study")
+    desk.fill("#room", "Room B")
+    desk.click("button.primary")
+    desk.wait_for_url(f"{live_server}/manage/courses/hanoi-2030/agenda/")
+    # Both sessions share one slot, side by side.
+    assert desk.locator(".slot.parallel .session").count() == 2
+    parallel = desk.locator(".slot.parallel .session", has_text="Gender-responsive budgeting")
+    parallel.get_by_role("link", name="QR code").click()
+    qr_target = desk.evaluate("document.querySelector('.qr svg') && location.href")
+    assert qr_target
+    ARTIFACTS.mkdir(exist_ok=True)
+    desk.screenshot(path=ARTIFACTS / "projector-qr.png")
+    # The projector page carries the link its QR code encodes; a phone opens it after scanning.
+    check_in_url = desk.evaluate(
+        "[...document.querySelectorAll('a, [data-target]')].map(e => e.href || e.dataset.target)"
+        ".find(u => u && u.includes('/checkin/'))")
+
+    phone = new_page(**PHONE)
+    phone.goto(f"{live_server}/p/{participant.token}/")  # the participant opened their link once
+    phone.goto(check_in_url)
+    phone.get_by_role("button", name="I am here").click()
+    assert "you are checked in" in phone.inner_text("main")
+
+    desk.goto(f"{live_server}/manage/courses/hanoi-2030/attendance")
+    row = desk.locator("tr", has_text="Nguyễn Thị Hà")
+    assert row.locator("td.present").count() == 1
+    assert "100" in row.locator("td.rate").inner_text()  # parallel sessions count once
+    desk.screenshot(path=ARTIFACTS / "attendance-grid.png", full_page=True)
