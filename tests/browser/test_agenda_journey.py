@@ -58,3 +58,49 @@ def test_parallel_session_qr_check_in_and_the_attendance_grid(live_server, new_p
     assert row.locator("td.present").count() == 1
     assert "100" in row.locator("td.rate").inner_text()  # parallel sessions count once
     desk.screenshot(path=ARTIFACTS / "attendance-grid.png", full_page=True)
+
+
+def test_taps_made_offline_are_sent_once_when_the_connection_returns(live_server, staff_page, make_user,
+                                                                   make_course):
+    import sqlalchemy as sa
+
+    from app.agenda.models import Attendance, AttendanceChange
+
+    trainer = make_user(email="tablet@example.org")
+    course = make_course(trainer=trainer, slug="tablet-2030", start_date=date(2030, 12, 7),
+                         end_date=date(2030, 12, 8), requires_approval=False)
+    session = save_session(course, None, SessionDetails(day=date(2030, 12, 7), start=time(9, 0), end=time(10, 0),
+                                                        title=MultilingualText(en="Opening")))
+    people = [register(course, Person(full_name=name, sex="female", age_group="25-34", country="ID",
+                                      organisation_type="cso", organisation="AMAN", email=f"{name}@example.org"),
+                       notify=False) for name in ("Sulastri", "Haryanto")]
+    db.session.commit()
+
+    tablet = staff_page(trainer)
+    tablet.goto(f"{live_server}/manage/courses/tablet-2030/sessions/{session.id}/checkin")
+    tablet.fill("#checkin-search", "sulas")
+    assert tablet.locator(f"#r{people[1].id}").is_hidden()
+    tablet.context.set_offline(True)
+    tablet.click(f"#r{people[0].id} button")
+    wait_until(lambda: "1" in tablet.inner_text("#sync-state"))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
+    tablet.context.set_offline(False)
+    tablet.evaluate("window.dispatchEvent(new Event('online'))")
+    wait_until(lambda: "1" not in tablet.inner_text("#sync-state"))
+    db.session.commit()
+    assert db.session.scalar(sa.select(Attendance.registration_id)) == people[0].id
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceChange)) == 1
+    tablet.reload()  # the queue is empty: nothing is sent twice
+    tablet.wait_for_timeout(500)
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceChange)) == 1
+
+
+def wait_until(condition, seconds: float = 10) -> None:
+    """Poll from Python (the page's CSP forbids Playwright's eval-based waiting)."""
+    import time as clock
+
+    deadline = clock.monotonic() + seconds
+    while not condition():
+        assert clock.monotonic() < deadline, "timed out"
+        clock.sleep(0.1)
