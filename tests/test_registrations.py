@@ -152,7 +152,8 @@ def test_personal_links_are_secret_and_revocable(client, make_course, db):
     old = registration.token
     assert len(old) >= 32
     assert client.get(f"/p/{old}/").status_code == 200
-    assert client.get(f"/p/{old[:-1]}x/").status_code == 404
+    tampered = old[:-1] + ("x" if old[-1] != "x" else "y")
+    assert client.get(f"/p/{tampered}/").status_code == 404
     operations.renew_link(registration)
     db.session.commit()
     response = client.get(f"/p/{old}/")
