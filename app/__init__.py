@@ -30,8 +30,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def register_features(app: Flask) -> None:
     """Mount each feature's blueprint and its commands."""
-    from . import agenda, auth, cli, core, courses, mail, organisations, registrations, users  # noqa: F401
+    from . import agenda, auth, certificates, cli, core, courses, mail, organisations, registrations, \
+        users  # noqa: F401
 
-    for feature in (core, auth, users, organisations, courses, registrations, mail, agenda):
+    for feature in (core, auth, users, organisations, courses, registrations, mail, agenda, certificates):
         app.register_blueprint(feature.bp)
     cli.configure(app)

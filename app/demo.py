@@ -105,6 +105,7 @@ def seed() -> str | None:
     db.session.flush()
     _participants(course, trainer)
     _agenda(course, trainer)
+    _certificates(course, trainer)
     return password
 
 
@@ -191,3 +192,19 @@ def _agenda(course: Course, trainer: User) -> None:
             if session.room == "Room B" or absent:
                 continue  # the parallel track is an alternative to Room A
             mark(session, person, method="trainer", by=trainer)
+
+
+def _certificates(course: Course, trainer: User) -> None:
+    """Certificates for every eligible participant, each in English and their country's language."""
+    from .certificates.operations import issue_all_eligible, settings_for
+
+    settings = settings_for(course)
+    if not settings.signatory1_name:
+        settings.signatory1_name, settings.signatory2_name = "Rahmat Hidayat", "Anjali Mehra"
+        settings.signatory1_title = T(en="Executive Director, ASEAN-IPR", vi="Giám đốc điều hành, ASEAN-IPR",
+                                      id="Direktur Eksekutif, ASEAN-IPR")
+        settings.signatory2_title = T(en="Representative, UN Women Indonesia",
+                                      vi="Trưởng đại diện, UN Women Indonesia",
+                                      id="Perwakilan, UN Women Indonesia")
+        settings.issue_place = T(en="Jakarta", vi="Jakarta", id="Jakarta")
+    issue_all_eligible(course, trainer)

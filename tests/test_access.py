@@ -10,7 +10,9 @@ PUBLIC = {"core.index", "core.health", "courses.public", "auth.login", "organisa
           "registrations.register", "registrations.nominate", "registrations.personal",
           "registrations.my_data", "registrations.cancel",
           # The agenda and its calendar, and a participant's QR check-in.
-          "agenda.public", "agenda.agenda_ics", "agenda.pdf", "agenda.self_checkin"}
+          "agenda.public", "agenda.agenda_ics", "agenda.pdf", "agenda.self_checkin",
+          # A participant's certificate and the public verification page.
+          "certificates.mine", "certificates.verify"}
 
 
 def sample(argument: str) -> str:

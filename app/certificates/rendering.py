@@ -1,0 +1,302 @@
+"""Certificates as PDFs: the models' facts as plain text, the layout's sandboxed template, and
+the app's one PDF pipeline (:mod:`app.pdf`).
+
+Many certificates are laid out as one document (one page each), which is several times
+faster than one document per certificate; individual PDFs are then written page by page
+from that layout. :func:`render_batch` does this on both cores for the bulk issue job.
+"""
+import copy
+import re
+import unicodedata
+from collections import namedtuple
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import segno
+from babel.numbers import format_decimal
+
+from ..i18n.languages import babel_locale, normalise
+from ..i18n.multilingual import MultilingualText
+from ..pdf import render_document, resource_url, write_document
+from ..reference import country_name
+from ..registrations.names import script_language
+from ..typography import drawable
+from .dates import format_day, format_days
+from .layouts import Layout, fill, load_layout
+
+Cell = namedtuple("Cell", "lang text")  # one language's wording of a phrase
+Text = namedtuple("Text", "text lang")  # a value in one script, tagged for its font
+Logo = namedtuple("Logo", "role src label")
+Signatory = namedtuple("Signatory", "name image title")
+
+NAME_LIMIT = 300  # characters printed of a name; the database allows more
+
+
+@dataclass
+class Facts:
+    """What one certificate says, read from the models: plain values only."""
+
+    languages: tuple[str, ...]
+    name: str
+    course_title: MultilingualText
+    start: date
+    end: date
+    city: MultilingualText
+    course_country: str
+    hours: Decimal
+    total_hours: Decimal
+    issued_on: date
+    number: str
+    verify_url: str = ""
+    full_hours: bool = True
+    native_name: str = ""
+    position: str = ""
+    organisation: str = ""
+    country: str = ""
+    arrangement: str | None = None
+    overrides: dict[str, MultilingualText] = field(default_factory=dict)
+    issue_place: MultilingualText = field(default_factory=MultilingualText)
+    logos: list[Logo] = field(default_factory=list)
+    signatories: list[tuple[str, str | None, MultilingualText]] = field(default_factory=list)
+    status: str = "valid"
+    layout: str = "default"
+    pdfa: bool = False
+
+
+def facts(certificate, verify_url: str = "") -> Facts:
+    """Read what ``certificate`` says from its registration, course and certificate settings."""
+    registration = certificate.registration
+    course = registration.course
+    settings = course.certificate_settings
+    second = normalise(certificate.second_language) or "en"
+    overrides = {}
+    signatories = []
+    if settings is not None:
+        layout = load_layout(settings.layout or "default")
+        overrides = {key: getattr(settings, spec.setting) for key, spec in layout.fields.items()
+                     if spec.setting and spec.type == "multilingual"}
+        signatories = [(settings.signatory1_name, settings.signatory1_image, settings.signatory1_title),
+                       (settings.signatory2_name, settings.signatory2_image, settings.signatory2_title)]
+    logos = [Logo(link.role, resource_url("organisations.logo", name=link.organisation.logo)
+                  if link.organisation.logo else None,
+                  _text(link.organisation.acronym or link.organisation.name.localize("en").text))
+             for link in sorted(course.organisation_links, key=lambda link: (link.role != "organiser",
+                                                                             link.position))]
+    issued = certificate.issued_at
+    issued_on = issued.astimezone(ZoneInfo(course.timezone)).date() if issued else date.today()
+    organisation = registration.organisation or _ministry_name(registration)
+    return Facts(
+        languages=tuple(dict.fromkeys(["en", second])), name=registration.certificate_name
+        or registration.full_name, native_name=registration.native_name,
+        position=registration.position, organisation=organisation, country=registration.country,
+        course_title=course.title, start=course.start_date, end=course.end_date, city=course.city,
+        course_country=course.country, hours=certificate.hours, total_hours=course.contact_hours,
+        full_hours=certificate.full_hours, issued_on=issued_on, number=certificate.number,
+        verify_url=verify_url, arrangement=settings.arrangement if settings else None,
+        overrides=overrides, issue_place=settings.issue_place if settings else MultilingualText(),
+        logos=logos, signatories=signatories, status=certificate.status,
+        layout=(settings.layout if settings else None) or "default",
+        pdfa=bool(settings and settings.pdfa))
+
+
+def _ministry_name(registration) -> str:
+    from ..reference import ministries
+
+    found = [m for m in ministries(registration.country) if m.code == registration.ministry]
+    return found[0].name.localize("en").text if found else ""
+
+
+def certificate_context(certificate, verify_url: str = "") -> dict:
+    """The template context of one certificate (plain text, safe to hand to a layout)."""
+    found = facts(certificate, verify_url)
+    return build_context(load_layout(found.layout), found)
+
+
+def build_context(layout: Layout, f: Facts) -> dict:
+    """Turn facts into what a layout template sees: phrases as cells per language."""
+    languages = f.languages
+
+    def cells(text: MultilingualText, values=lambda language: {}, neutral: str = "") -> list[Cell]:
+        """The text in each language, English first; a language without its own text is
+        left out (it would repeat the English), unless a ``neutral`` pattern says it."""
+        first = text.localize(languages[0], languages[1:])
+        if not first.text:
+            return []
+        found = [Cell(first.language, _clean(fill(first.text, **values(first.language)), 500))]
+        for language in languages[1:]:
+            other = text.localize(language)
+            words = neutral if other.fallback else other.text
+            if words and words != first.text:
+                found.append(Cell(language, _clean(fill(words, **values(language)), 500)))
+        return found
+
+    def wording(key: str) -> MultilingualText:
+        return layout.wording(key, f.overrides.get(key))
+
+    def neutral(key: str) -> str:
+        return layout.fields[key].neutral if key in layout.fields else ""
+
+    def place(language: str) -> str:
+        return ", ".join(part for part in (f.city.localize(language).text,
+                                           country_name(f.course_country, language)) if part)
+
+    def held(language: str) -> dict:
+        return {"dates": format_days(f.start, f.end, language), "place": place(language)}
+
+    def hours(language: str) -> dict:
+        return {"hours": _number(f.hours, language), "total": _number(f.total_hours, language)}
+
+    def issued(language: str) -> dict:
+        where = f.issue_place.localize(language, languages).text or f.city.localize(language).text
+        return {"place": where, "date": format_day(f.issued_on, language)}
+
+    country = MultilingualText({lang: country_name(f.country, lang) for lang in languages}) \
+        if f.country else MultilingualText()
+    choice = layout.fields.get("arrangement")
+    arrangement = f.arrangement if choice and f.arrangement in choice.choices else \
+        (choice.default if choice else "side_by_side")
+    name = _text(f.name, NAME_LIMIT)
+    native = _text(f.native_name, NAME_LIMIT)
+    signatories = [Signatory(_text(who), image and resource_url("organisations.logo", name=image),
+                             cells(title)) for who, image, title in f.signatories[:2]]
+    signatories += [Signatory(Text("", ""), None, [])] * (2 - len(signatories))
+    return {
+        "languages": list(languages),
+        "arrangement": arrangement,
+        "t": {
+            "title": cells(wording("title")),
+            "certify": cells(wording("certify")),
+            "participated": cells(wording("participated")),
+            "course": cells(f.course_title),
+            "country": cells(country),
+            "held": cells(wording("held"), held, neutral("held")),
+            "hours": cells(wording("hours" if f.full_hours else "hours_partial"), hours),
+            "issued": cells(wording("issued"), issued, neutral("issued")),
+            "number": cells(wording("number")),
+            "verify": cells(wording("verify")),
+        },
+        "name": name,
+        "native_name": native if native.text and native.text != name.text else Text("", ""),
+        "name_size": "normal" if len(name.text) <= 40 else "long" if len(name.text) <= 90
+        else "very-long",
+        "affiliation": [part for part in (_text(f.position, 200), _text(f.organisation, 300))
+                        if part.text],
+        "logos": list(f.logos),
+        "signatories": signatories,
+        "number": _clean(f.number, 60),
+        "verify_url": f.verify_url,
+        "qr": qr_data_uri(f.verify_url) if f.verify_url else "",
+        "status": f.status,
+    }
+
+
+def sample_context(layout: Layout, language: str, settings=None) -> dict:
+    """A certificate in ``language`` with made-up facts, to check a layout or preview it."""
+    overrides = {key: getattr(settings, spec.setting) for key, spec in layout.fields.items()
+                 if settings is not None and spec.setting and spec.type == "multilingual"}
+    native = {"th": "สมหญิง ใจดี", "km": "សុខ ចាន់ធីតា", "lo": "ບົວສອນ ພົມມະວົງ",
+              "my": "ခင်မာအေး", "vi": "Nguyễn Thị Hà"}.get(language, "")
+    return build_context(layout, Facts(
+        languages=tuple(dict.fromkeys(["en", language])), name="Sample Participant",
+        native_name=native, position="Programme officer", organisation="Ministry of Foreign Affairs",
+        country="ID", course_title=MultilingualText(en="Sample course"), start=date(2025, 4, 9),
+        end=date(2025, 4, 11), city=MultilingualText(en="Jakarta"), course_country="ID",
+        hours=Decimal("20"), total_hours=Decimal("20"), issued_on=date(2025, 4, 11),
+        number="SAMPLE-0001", verify_url="https://lokakarya.invalid/verify/sample",
+        overrides=overrides, signatories=[("Signatory One", None, MultilingualText(en="Director"))],
+        arrangement=getattr(settings, "arrangement", None)))
+
+
+def _number(value: Decimal, language: str) -> str:
+    return format_decimal(value, "#,##0.#", locale=babel_locale(language))
+
+
+# Text we print: C0/C1 controls and bidi overrides become spaces; characters no font draws go.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def _clean(text: str | None, limit: int = 200) -> str:
+    text = " ".join(drawable(_CONTROLS.sub(" ", unicodedata.normalize("NFC", text or ""))).split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def _text(value: str | None, limit: int = 200) -> Text:
+    text = _clean(value, limit)
+    language = script_language(text)
+    return Text(text, "" if language == "und" else language)
+
+
+def qr_data_uri(url: str) -> str:
+    """A QR code of ``url`` as a PNG ``data:`` URI, one pixel a module: the layout scales it up
+    without smoothing (``image-rendering: pixelated``), so it prints sharp. An SVG would be
+    sharp too, but WeasyPrint parses and draws its path again on every page (~10 ms)."""
+    return segno.make(url, error="m").png_data_uri(scale=1, border=0)
+
+
+# --- Rendering ------------------------------------------------------------------------------
+
+def render_certificate(certificate, *, verify_url: str) -> bytes:
+    """One certificate as PDF bytes (PDF/A-3b if its course's settings ask for it)."""
+    return render_many([certificate], lambda _certificate: verify_url)
+
+
+def render_many(certificates, verify_url_for) -> bytes:
+    """Many certificates as ONE PDF (one page each, in order): the print file."""
+    found = [facts(c, verify_url_for(c)) for c in certificates]
+    pages = render_pages(found)
+    merged = pages[0][0].copy([page for _document, doc_pages in pages for page in doc_pages])
+    return write_document(merged, **pdf_options(found))
+
+
+def render_each(certificates, verify_url_for) -> list[bytes]:
+    """One PDF per certificate, laid out together and written page by page."""
+    found = [facts(c, verify_url_for(c)) for c in certificates]
+    return [write_document(_single(document, doc_pages, one), **pdf_options([one]))
+            for (document, doc_pages), one in zip(render_pages(found), found)]
+
+
+def render_pages(found: list[Facts], cache: dict | None = None) -> list[tuple[object, list]]:
+    """Lay out certificates; return (document, its pages) per certificate, in order.
+
+    Certificates sharing a layout are laid out as one document, one page each. A layout
+    that spills a certificate over two pages is laid out again one certificate at a time.
+    """
+    cache = {} if cache is None else cache
+    result: list = [None] * len(found)
+    groups: dict[str, list[int]] = {}
+    for index, one in enumerate(found):
+        groups.setdefault(one.layout, []).append(index)
+    for name, indexes in groups.items():
+        layout = load_layout(name)
+        contexts = [build_context(layout, found[i]) for i in indexes]
+        document = _layout_document(layout, contexts, cache)
+        if len(document.pages) == len(indexes):
+            for i, page in zip(indexes, document.pages):
+                result[i] = (document, [page])
+        else:
+            for i, context in zip(indexes, contexts):
+                alone = _layout_document(layout, [context], cache)
+                result[i] = (alone, alone.pages)
+    return result
+
+
+def _layout_document(layout: Layout, contexts: list[dict], cache: dict):
+    title = contexts[0]["t"]["title"][0].text if contexts[0]["t"]["title"] else "Certificate"
+    html = layout.template.render(certificates=contexts, title=title)
+    return render_document(html, css=layout.css, cache=cache)
+
+
+def _single(document, pages, one: Facts):
+    """A copy of ``pages`` titled with the holder's name (for the PDF's metadata)."""
+    single = document.copy(pages)
+    single.metadata = copy.copy(document.metadata)
+    single.metadata.title = f"{document.metadata.title or 'Certificate'} – {_clean(one.name, 120)}"
+    return single
+
+
+def pdf_options(found: list[Facts]) -> dict:
+    """WeasyPrint options: PDF/A-3b (archival) when the course's settings ask for it."""
+    return {"pdf_variant": "pdf/a-3b"} if found and found[0].pdfa else {}
+

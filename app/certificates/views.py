@@ -1,0 +1,212 @@
+"""Certificates: the trainers' page, the participant's download and public verification."""
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, \
+    send_file, url_for
+from flask_login import current_user, login_required
+from werkzeug.datastructures import FileStorage
+
+from ..courses.views import get_managed_course
+from ..extensions import db
+from ..forms import protect, render_form
+from ..i18n import _
+from ..i18n.fields import apply_languages
+from ..organisations import logos
+from ..registrations.views import get_registration
+from . import operations
+from .forms import IssueForm, ReasonForm, SettingsForm
+from .models import Certificate, IssueJob
+
+bp = Blueprint("certificates", __name__)
+
+
+def verify_url(certificate: Certificate) -> str:
+    """The address printed and QR-encoded on a certificate."""
+    return url_for("certificates.verify", code=certificate.code, _external=True)
+
+
+def pdf_response(data: bytes, filename: str) -> Response:
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename={filename}"})
+
+
+def render(certificate: Certificate) -> bytes:
+    from .rendering import render_certificate
+
+    return render_certificate(certificate, verify_url=verify_url(certificate))
+
+
+@bp.route("/manage/courses/<slug>/certificates/", methods=["GET", "POST"])
+@login_required
+def manage(slug: str):
+    course = get_managed_course(slug)
+    if request.method == "POST":
+        protect()
+        operations.settings_for(course)
+        job = operations.start_job(course, current_user)
+        flash(_("Issuing has started. This page shows its progress."), "success")
+        return redirect(url_for(".manage", slug=slug, job=job.id))
+    from .glyphs import missing_glyphs
+
+    standings = operations.standings(course)
+    warnings = {s.registration.id: "".join(sorted(missing_glyphs(
+        s.registration.certificate_name + s.registration.native_name))) for s in standings}
+    job = operations.latest_job(course)
+    return render_template("certificates/manage.html", course=course, standings=standings, job=job,
+                           warnings={k: v for k, v in warnings.items() if v}, issue_form=IssueForm(),
+                           refresh=job is not None and job.state in ("queued", "running"))
+
+
+def get_managed_certificate(slug: str, certificate_id: int):
+    course = get_managed_course(slug)
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None or certificate.registration.course_id != course.id:
+        abort(404)
+    return course, certificate
+
+
+@bp.route("/manage/courses/<slug>/certificates/issue/<int:registration_id>", methods=["POST"])
+@login_required
+def issue_one(slug: str, registration_id: int):
+    from ..registrations.models import Registration
+
+    course = get_managed_course(slug)
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.course_id != course.id:
+        abort(404)
+    form = IssueForm()
+    if form.validate_on_submit():
+        try:
+            operations.settings_for(course)
+            operations.issue(registration, current_user, form.reason.data or "")
+        except operations.IssueRefused as problem:
+            flash(str(problem), "error")
+        else:
+            db.session.commit()
+            flash(_("The certificate is issued."), "success")
+    return redirect(url_for(".manage", slug=slug))
+
+
+@bp.route("/manage/courses/<slug>/certificates/<int:certificate_id>/revoke", methods=["GET", "POST"])
+@login_required
+def revoke(slug: str, certificate_id: int):
+    course, certificate = get_managed_certificate(slug, certificate_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        operations.revoke(certificate, form.reason.data, current_user)
+        db.session.commit()
+        flash(_("The certificate is revoked; its verification page says so."), "success")
+        return redirect(url_for(".manage", slug=slug))
+    return render_form("certificates/revoke.html", form, course=course, certificate=certificate)
+
+
+@bp.route("/manage/courses/<slug>/certificates/<int:certificate_id>/reissue", methods=["POST"])
+@login_required
+def reissue(slug: str, certificate_id: int):
+    course, certificate = get_managed_certificate(slug, certificate_id)
+    protect()
+    try:
+        operations.reissue(certificate, current_user)
+    except operations.IssueRefused as problem:
+        db.session.rollback()
+        flash(str(problem), "error")
+    else:
+        db.session.commit()
+        flash(_("A new certificate replaces the old one."), "success")
+    return redirect(url_for(".manage", slug=slug))
+
+
+@bp.route("/manage/courses/<slug>/certificates/<int:certificate_id>.pdf")
+@login_required
+def download(slug: str, certificate_id: int):
+    course, certificate = get_managed_certificate(slug, certificate_id)
+    return pdf_response(render(certificate), f"{certificate.number}.pdf")
+
+
+@bp.route("/manage/courses/<slug>/certificates/jobs/<int:job_id>/<any(merged, zip):kind>")
+@login_required
+def job_file(slug: str, job_id: int, kind: str):
+    from .jobs import job_folder
+
+    course = get_managed_course(slug)
+    job = db.session.get(IssueJob, job_id)
+    if job is None or job.course_id != course.id or job.state != "finished":
+        abort(404)
+    name = "certificates.pdf" if kind == "merged" else "certificates.zip"
+    path = job_folder(job) / name
+    if not path.exists():
+        abort(404)
+    return send_file(path, as_attachment=kind == "zip", download_name=f"{course.slug}-{name}")
+
+
+@bp.route("/manage/courses/<slug>/certificates/settings", methods=["GET", "POST"])
+@login_required
+def settings(slug: str):
+    course = get_managed_course(slug)
+    current = operations.settings_for(course)
+    form = SettingsForm(obj=current)
+    apply_languages(form, course.second_languages, course.working_language)
+    for name in ("title", "wording", "issue_place", "signatory1_title", "signatory2_title"):
+        form[name].required = False
+    if form.validate_on_submit():
+        try:
+            images = {name: _upload(form[name].data) for name in ("signatory1_image", "signatory2_image")}
+        except logos.LogoRejected as problem:
+            form.signatory1_image.errors.append(str(problem))
+        else:
+            for name in ("arrangement", "title", "wording", "issue_place", "signatory1_name",
+                         "signatory1_title", "signatory2_name", "signatory2_title", "pdfa"):
+                setattr(current, name, form[name].data)
+            for name, stored in images.items():
+                if stored:
+                    setattr(current, name, stored)
+            db.session.commit()
+            flash(_("The certificate settings are saved."), "success")
+            return redirect(url_for(".settings", slug=slug))
+    return render_form("certificates/settings.html", form, course=course, current=current)
+
+
+def _upload(data) -> str | None:
+    if isinstance(data, FileStorage) and data.filename:
+        return logos.store(data.read())
+    return None
+
+
+@bp.route("/manage/courses/<slug>/certificates/preview.pdf")
+@login_required
+def preview(slug: str):
+    """A sample certificate with the current settings, for the first approved participant."""
+    course = get_managed_course(slug)
+    standings = operations.standings(course)
+    if not standings:
+        abort(404)
+    sample = standings[0].certificate or Certificate(
+        registration=standings[0].registration, number=f"{course.slug.upper()}-PREVIEW", code="preview",
+        second_language=standings[0].registration.certificate_language, hours=course.contact_hours,
+        full_hours=True, attendance_rate=100)
+    operations.settings_for(course)
+    data = render(sample)
+    db.session.rollback()  # the sample is never stored
+    return pdf_response(data, "preview.pdf")
+
+
+@bp.route("/p/<token>/certificate.pdf")
+def mine(token: str):
+    """A participant's own certificate (CONTRACTS.md), once issued."""
+    registration = get_registration(token)
+    valid = [c for c in registration.certificates if c.status == "valid"]
+    if not valid:
+        return render_template("certificates/not_issued.html", registration=registration,
+                               course=registration.course,
+                               revoked=any(c.status == "revoked" for c in registration.certificates)), 404
+    return pdf_response(render(valid[-1]), f"certificate-{valid[-1].number}.pdf")
+
+
+@bp.route("/verify/<code>")
+def verify(code: str):
+    """Public verification: the target of the QR code on every certificate."""
+    certificate = db.session.query(Certificate).filter_by(code=code[:40]).first() if code else None
+    if certificate is None or certificate.registration.anonymised_at:
+        return render_template("certificates/verify.html", certificate=None), 404
+    return render_template("certificates/verify.html", certificate=certificate,
+                           registration=certificate.registration, course=certificate.registration.course)
+
+
