@@ -10,11 +10,13 @@ Rules that keep this safe:
   there makes the renderer fetch it). Put user text in elements; pull it into page
   margins with ``string-set``.
 - Fonts are named per script in ``templates/pdf/_base.css``; tag text with ``lang``.
-- Khmer, Lao and Myanmar text gets word-boundary break opportunities before layout
-  (:mod:`app.typography`), so it wraps instead of overflowing its box.
+- Khmer, Lao and Myanmar text gets word-boundary break opportunities before layout, and
+  lines in complex scripts carry their exact text for copying and search
+  (:mod:`app.typography`).
 """
 import logging
 import mimetypes
+import os
 import re
 import threading
 from pathlib import Path
@@ -26,7 +28,6 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 from werkzeug.exceptions import HTTPException
 from werkzeug.security import safe_join
-from werkzeug.utils import secure_filename
 
 from . import ROOT
 from .typography import add_break_opportunities, install_actual_text
@@ -38,9 +39,25 @@ log = logging.getLogger(__name__)
 ORIGIN = "https://pdf.invalid"
 BASE_CSS = ROOT / "templates" / "pdf" / "_base.css"
 
-_lock = threading.Lock()
+_lock = threading.RLock()
 _font_config: FontConfiguration | None = None
 _base_css: CSS | None = None
+
+
+def _fresh_lock_in_child() -> None:
+    global _lock
+    _lock = threading.RLock()
+
+
+# A process forked while another thread renders would inherit Pango mid-call: hold the render
+# lock across every fork (app.certificates.batch forks its workers), release it on both sides.
+os.register_at_fork(before=lambda: _lock.acquire(), after_in_parent=lambda: _lock.release(),
+                    after_in_child=_fresh_lock_in_child)
+
+
+# What app.organisations.logos.store names files: token_urlsafe (which may begin with "_" or
+# "-", so werkzeug's secure_filename would change it) and the kind.
+_LOGO_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}\.(png|jpg|jpeg|svg)")
 
 
 class ResourceRefused(ValueError):
@@ -93,7 +110,7 @@ class AppFetcher(URLFetcher):
             return None
         if endpoint == "static":
             found, root = safe_join(str(self.static_folder), values["filename"]), self.static_folder
-        elif endpoint == "organisations.logo" and secure_filename(values["name"]) == values["name"]:
+        elif endpoint == "organisations.logo" and _LOGO_NAME.fullmatch(values["name"]):
             found, root = str(self.logo_folder / values["name"]), self.logo_folder
         else:
             return None
@@ -165,13 +182,33 @@ class _ArrayTypesOnce:
 
 
 def _tune_weasyprint() -> None:
-    """The two changes this app makes to WeasyPrint 70 (pinned in setup.cfg), both output-neutral
-    for the page: exact text extraction for complex scripts, and faster font subsetting."""
+    """The changes this app makes to WeasyPrint 70 (pinned in setup.cfg), none visible on the
+    page: exact text extraction for complex scripts, faster font subsetting, and native
+    libraries kept loaded until the process ends."""
     from weasyprint.pdf import fonts
 
     install_actual_text()
     if not isinstance(fonts.ffi, _ArrayTypesOnce):
         fonts.ffi = _ArrayTypesOnce(fonts.ffi)
+    _pin_libraries()
+
+
+_pinned: list = []
+
+
+def _pin_libraries() -> None:
+    """Open Pango, GObject, HarfBuzz and Fontconfig once more through ctypes, which never
+    closes them. At interpreter exit cffi closes WeasyPrint's handles, and a font map still
+    waiting for the final garbage collection would then be freed by code no longer mapped
+    (a segmentation fault after the tests pass, or when a worker exits)."""
+    import ctypes
+
+    for name in ("libgobject-2.0.so.0", "libpango-1.0.so.0", "libpangoft2-1.0.so.0",
+                 "libharfbuzz.so.0", "libharfbuzz-subset.so.0", "libfontconfig.so.1"):
+        try:
+            _pinned.append(ctypes.CDLL(name))
+        except OSError:  # another platform's names: nothing to pin
+            pass
 
 
 _tune_weasyprint()

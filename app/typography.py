@@ -86,8 +86,8 @@ def add_break_opportunities(root) -> None:
 # --- Glyph coverage ---------------------------------------------------------------------------
 
 # The fonts the PDF stylesheets name (templates/pdf/_base.css); anything else is a fallback.
-STACK = ("Noto Sans", "Noto Sans Thai", "Noto Sans Khmer", "Noto Sans Lao", "Noto Sans Myanmar",
-         "Noto Serif", "Noto Serif Thai", "Noto Serif Khmer", "Noto Serif Lao", "Noto Serif Myanmar")
+STACK = tuple(f"Noto {style}{script}" for style in ("Sans", "Serif")
+              for script in ("", " Thai", " Khmer", " Lao", " Myanmar"))
 
 # Unicode's default-ignorable code points (and line ends): never drawn, so never missing.
 _IGNORABLE = re.compile("[\t\n\r\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"
@@ -158,8 +158,12 @@ def drawable(text: str) -> str:
     missing = missing_glyphs(text)
     if not missing:
         return text
-    log.info("Dropped characters no font can draw: %s", ", ".join(f"U+{ord(c):04X}" for c in missing))
-    return "".join(char for char in text if char not in missing)
+    log.info("Dropped characters no font can draw: %s",
+             ", ".join(f"U+{ord(char):04X}" for char in sorted(missing)))
+    # with the joiners and variation selectors that bound them into one emoji or ideograph
+    dropped = re.compile("[\u200d\ufe0e\ufe0f]*(?:" + "|".join(map(re.escape, missing))
+                         + ")[\u200d\ufe0e\ufe0f]*")
+    return dropped.sub("", text)
 
 
 # --- Exact text extraction -------------------------------------------------------------------
@@ -193,5 +197,6 @@ def install_actual_text() -> bool:
             stream.end_marked_content()
 
     draw_text.actual_text = True
+    draw_text.original = original
     draw.draw_text = draw_text
     return True

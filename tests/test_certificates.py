@@ -93,11 +93,11 @@ def test_trainers_issue_with_a_reason_from_the_page(client, course, db, login):
 
 def test_names_no_font_can_print_are_flagged_before_issuing(client, course, db, login):
     registration = person(course, db, "emoji@example.org", 2)
-    registration.certificate_name = "Emoji 🌺 Person"
+    registration.certificate_name = "Emoji 🧑 Person"
     db.session.commit()
     login(course.trainers[0])
     page = client.get("/manage/courses/cert-2030/certificates/").get_data(as_text=True)
-    assert "Unprintable characters" in page and "🌺" in page
+    assert "Unprintable characters" in page and "🧑" in page
 
 
 def test_the_participant_downloads_a_bilingual_pdf(client, course, db):

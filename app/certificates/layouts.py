@@ -20,7 +20,8 @@ from ..i18n.multilingual import MultilingualText
 LAYOUTS = ROOT / "certificate_layouts"
 FIELD_TYPES = ("multilingual", "choice")
 # The names a template may use; everything else is an undefined placeholder.
-TEMPLATE_NAMES = {"certificates", "title"}
+TEMPLATE_NAMES = {"certificates", "title", "layer"}
+LAYERS = ("page", "background", "person")
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
@@ -52,7 +53,15 @@ class Layout:
     fields: dict[str, Field]
     template: object
     css: str
+    layers: bool = False  # the template can draw `background` and `person` layers apart
     stamp: tuple = field(default=(), repr=False)
+
+    def render(self, contexts: list[dict], layer: str = "page", title: str = "") -> str:
+        """The HTML of ``contexts`` (one page each) in ``layer``."""
+        if not title:
+            first = contexts[0]["t"]["title"] if contexts else []
+            title = first[0].text if first else "Certificate"
+        return self.template.render(certificates=contexts, title=title, layer=layer)
 
     def wording(self, name: str, overrides: MultilingualText | None = None) -> MultilingualText:
         """A multilingual field's text: a course's ``overrides`` over the layout's defaults."""
@@ -96,7 +105,8 @@ def _read(name: str, folder: Path, stamp: tuple) -> Layout:
         template = environment.get_template(data.get("template", "template.html"))
     except TemplateError as error:
         raise LayoutError(f"{name}/{data.get('template', 'template.html')}: {error}") from None
-    return Layout(name, str(data.get("label") or name), folder, fields, template, css, stamp)
+    return Layout(name, str(data.get("label") or name), folder, fields, template, css,
+                  bool(data.get("layers")), stamp)
 
 
 def _field(layout: str, key: str, spec: dict) -> Field:
@@ -112,7 +122,8 @@ def _field(layout: str, key: str, spec: dict) -> Field:
     default = spec.get("default") or {}
     unknown = set(default) - set(LANGUAGES)
     if unknown:
-        raise LayoutError(f"{layout}/layout.yaml: field {key!r}: unknown languages {sorted(unknown)}")
+        raise LayoutError(f"{layout}/layout.yaml: field {key!r}: "
+                          f"unknown languages {sorted(unknown)}")
     return Field(key, kind, MultilingualText(default), spec.get("setting"),
                  tuple(spec.get("placeholders") or ()), neutral=str(spec.get("neutral") or ""))
 
@@ -170,7 +181,8 @@ def validate_layout(name: str = "default", settings=None,
         for language, text in patterns:
             for placeholder in PLACEHOLDER.findall(text):
                 if placeholder not in spec.placeholders:
-                    report.errors.append(f"{key} ({language}): unknown placeholder {{{placeholder}}}")
+                    report.errors.append(
+                        f"{key} ({language}): unknown placeholder {{{placeholder}}}")
         if "en" not in wording and wording:
             report.errors.append(f"{key}: no English wording to fall back on")
         for language in wording.missing(languages) if "en" in wording else ():
@@ -178,9 +190,9 @@ def validate_layout(name: str = "default", settings=None,
     from .rendering import sample_context  # the renderer builds the sample; no import cycle at load
 
     for language in languages:
-        try:
-            layout.template.render(certificates=[sample_context(layout, language, settings)],
-                                   title="Sample")
-        except TemplateError as error:
-            report.errors.append(f"{layout.template.name} ({language}): {error}")
+        for layer in LAYERS if layout.layers else LAYERS[:1]:
+            try:
+                layout.render([sample_context(layout, language, settings)], layer)
+            except TemplateError as error:
+                report.errors.append(f"{layout.template.name} ({language}, {layer}): {error}")
     return report

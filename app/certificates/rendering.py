@@ -1,14 +1,15 @@
 """Certificates as PDFs: the models' facts as plain text, the layout's sandboxed template, and
 the app's one PDF pipeline (:mod:`app.pdf`).
 
-Many certificates are laid out as one document (one page each), which is several times
-faster than one document per certificate; individual PDFs are then written page by page
-from that layout. :func:`render_batch` does this on both cores for the bulk issue job.
+Many certificates are laid out as one document (one page each), faster than one document
+per certificate, and cut into individual PDFs afterwards. For a whole course the bulk job
+calls :func:`render_batch` (app/certificates/batch.py), which also lays out what a group of
+certificates shares only once and uses all cores.
 """
-import copy
 import re
 import unicodedata
 from collections import namedtuple
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -59,6 +60,7 @@ class Facts:
     overrides: dict[str, MultilingualText] = field(default_factory=dict)
     issue_place: MultilingualText = field(default_factory=MultilingualText)
     logos: list[Logo] = field(default_factory=list)
+    # (name, signature image URL, title) of each signatory
     signatories: list[tuple[str, str | None, MultilingualText]] = field(default_factory=list)
     status: str = "valid"
     layout: str = "default"
@@ -70,35 +72,42 @@ def facts(certificate, verify_url: str = "") -> Facts:
     registration = certificate.registration
     course = registration.course
     settings = course.certificate_settings
-    second = normalise(certificate.second_language) or "en"
-    overrides = {}
-    signatories = []
+    issued = certificate.issued_at
+    found = Facts(
+        languages=tuple(dict.fromkeys(["en", normalise(certificate.second_language) or "en"])),
+        name=registration.certificate_name or registration.full_name,
+        native_name=registration.native_name, position=registration.position,
+        organisation=registration.organisation or _ministry_name(registration),
+        country=registration.country, course_title=course.title, start=course.start_date,
+        end=course.end_date, city=course.city, course_country=course.country,
+        hours=certificate.hours, total_hours=course.contact_hours,
+        full_hours=certificate.full_hours, number=certificate.number, verify_url=verify_url,
+        issued_on=issued.astimezone(ZoneInfo(course.timezone)).date() if issued else date.today(),
+        logos=[_logo(link) for link in sorted(course.organisation_links, key=lambda link: (
+            link.role != "organiser", link.position))],
+        status=certificate.status)
     if settings is not None:
         layout = load_layout(settings.layout or "default")
-        overrides = {key: getattr(settings, spec.setting) for key, spec in layout.fields.items()
-                     if spec.setting and spec.type == "multilingual"}
-        signatories = [(settings.signatory1_name, settings.signatory1_image, settings.signatory1_title),
-                       (settings.signatory2_name, settings.signatory2_image, settings.signatory2_title)]
-    logos = [Logo(link.role, resource_url("organisations.logo", name=link.organisation.logo)
-                  if link.organisation.logo else None,
-                  _text(link.organisation.acronym or link.organisation.name.localize("en").text))
-             for link in sorted(course.organisation_links, key=lambda link: (link.role != "organiser",
-                                                                             link.position))]
-    issued = certificate.issued_at
-    issued_on = issued.astimezone(ZoneInfo(course.timezone)).date() if issued else date.today()
-    organisation = registration.organisation or _ministry_name(registration)
-    return Facts(
-        languages=tuple(dict.fromkeys(["en", second])), name=registration.certificate_name
-        or registration.full_name, native_name=registration.native_name,
-        position=registration.position, organisation=organisation, country=registration.country,
-        course_title=course.title, start=course.start_date, end=course.end_date, city=course.city,
-        course_country=course.country, hours=certificate.hours, total_hours=course.contact_hours,
-        full_hours=certificate.full_hours, issued_on=issued_on, number=certificate.number,
-        verify_url=verify_url, arrangement=settings.arrangement if settings else None,
-        overrides=overrides, issue_place=settings.issue_place if settings else MultilingualText(),
-        logos=logos, signatories=signatories, status=certificate.status,
-        layout=(settings.layout if settings else None) or "default",
-        pdfa=bool(settings and settings.pdfa))
+        found.layout, found.pdfa = layout.name, settings.pdfa
+        found.arrangement, found.issue_place = settings.arrangement, settings.issue_place
+        found.overrides = {key: getattr(settings, spec.setting)
+                           for key, spec in layout.fields.items()
+                           if spec.setting and spec.type == "multilingual"}
+        found.signatories = [(getattr(settings, f"signatory{n}_name"),
+                              _logo_url(getattr(settings, f"signatory{n}_image")),
+                              getattr(settings, f"signatory{n}_title")) for n in (1, 2)]
+    return found
+
+
+def _logo(link) -> Logo:
+    organisation = link.organisation
+    return Logo(link.role, _logo_url(organisation.logo),
+                _text(organisation.acronym or organisation.name.localize("en").text))
+
+
+def _logo_url(name: str | None) -> str | None:
+    """An uploaded image (logo, signature) as the PDF fetcher serves it."""
+    return resource_url("organisations.logo", name=name) if name else None
 
 
 def _ministry_name(registration) -> str:
@@ -159,24 +168,24 @@ def build_context(layout: Layout, f: Facts) -> dict:
         (choice.default if choice else "side_by_side")
     name = _text(f.name, NAME_LIMIT)
     native = _text(f.native_name, NAME_LIMIT)
-    signatories = [Signatory(_text(who), image and resource_url("organisations.logo", name=image),
-                             cells(title)) for who, image, title in f.signatories[:2]]
+    signatories = [Signatory(_text(who), image, cells(title))
+                   for who, image, title in f.signatories[:2]]
     signatories += [Signatory(Text("", ""), None, [])] * (2 - len(signatories))
     return {
         "languages": list(languages),
         "arrangement": arrangement,
-        "t": {
-            "title": cells(wording("title")),
-            "certify": cells(wording("certify")),
-            "participated": cells(wording("participated")),
-            "course": cells(f.course_title),
-            "country": cells(country),
-            "held": cells(wording("held"), held, neutral("held")),
-            "hours": cells(wording("hours" if f.full_hours else "hours_partial"), hours),
-            "issued": cells(wording("issued"), issued, neutral("issued")),
-            "number": cells(wording("number")),
-            "verify": cells(wording("verify")),
-        },
+        "t": Phrases({
+            "title": lambda: cells(wording("title")),
+            "certify": lambda: cells(wording("certify")),
+            "participated": lambda: cells(wording("participated")),
+            "course": lambda: cells(f.course_title),
+            "country": lambda: cells(country),
+            "held": lambda: cells(wording("held"), held, neutral("held")),
+            "hours": lambda: cells(wording("hours" if f.full_hours else "hours_partial"), hours),
+            "issued": lambda: cells(wording("issued"), issued, neutral("issued")),
+            "number": lambda: cells(wording("number")),
+            "verify": lambda: cells(wording("verify")),
+        }),
         "name": name,
         "native_name": native if native.text and native.text != name.text else Text("", ""),
         "name_size": "normal" if len(name.text) <= 40 else "long" if len(name.text) <= 90
@@ -192,6 +201,25 @@ def build_context(layout: Layout, f: Facts) -> dict:
     }
 
 
+class Phrases(Mapping):
+    """A certificate's phrases, each worked out when the template first uses it (a print
+    run's person layer uses only a few)."""
+
+    def __init__(self, makers: dict):
+        self._makers, self._done = makers, {}
+
+    def __getitem__(self, key: str) -> list[Cell]:
+        if key not in self._done:
+            self._done[key] = self._makers[key]()
+        return self._done[key]
+
+    def __iter__(self):
+        return iter(self._makers)
+
+    def __len__(self) -> int:
+        return len(self._makers)
+
+
 def sample_context(layout: Layout, language: str, settings=None) -> dict:
     """A certificate in ``language`` with made-up facts, to check a layout or preview it."""
     overrides = {key: getattr(settings, spec.setting) for key, spec in layout.fields.items()
@@ -200,7 +228,7 @@ def sample_context(layout: Layout, language: str, settings=None) -> dict:
               "my": "ခင်မာအေး", "vi": "Nguyễn Thị Hà"}.get(language, "")
     return build_context(layout, Facts(
         languages=tuple(dict.fromkeys(["en", language])), name="Sample Participant",
-        native_name=native, position="Programme officer", organisation="Ministry of Foreign Affairs",
+        native_name=native, position="Programme officer", organisation="Ministry of Health",
         country="ID", course_title=MultilingualText(en="Sample course"), start=date(2025, 4, 9),
         end=date(2025, 4, 11), city=MultilingualText(en="Jakarta"), course_country="ID",
         hours=Decimal("20"), total_hours=Decimal("20"), issued_on=date(2025, 4, 11),
@@ -239,22 +267,41 @@ def qr_data_uri(url: str) -> str:
 
 def render_certificate(certificate, *, verify_url: str) -> bytes:
     """One certificate as PDF bytes (PDF/A-3b if its course's settings ask for it)."""
-    return render_many([certificate], lambda _certificate: verify_url)
+    return render_facts([facts(certificate, verify_url)])
 
 
 def render_many(certificates, verify_url_for) -> bytes:
     """Many certificates as ONE PDF (one page each, in order): the print file."""
-    found = [facts(c, verify_url_for(c)) for c in certificates]
+    return render_facts([facts(c, verify_url_for(c)) for c in certificates])
+
+
+def render_facts(found: list[Facts]) -> bytes:
+    """Certificates from their facts as one PDF, laid out as one document."""
     pages = render_pages(found)
     merged = pages[0][0].copy([page for _document, doc_pages in pages for page in doc_pages])
     return write_document(merged, **pdf_options(found))
 
 
 def render_each(certificates, verify_url_for) -> list[bytes]:
-    """One PDF per certificate, laid out together and written page by page."""
+    """One PDF per certificate: laid out and written together, then split (fast for a few;
+    for a whole course use :func:`render_batch`)."""
+    from .batch import split_pages
+
     found = [facts(c, verify_url_for(c)) for c in certificates]
-    return [write_document(_single(document, doc_pages, one), **pdf_options([one]))
-            for (document, doc_pages), one in zip(render_pages(found), found)]
+    pages = render_pages(found)
+    document = pages[0][0].copy([page for _document, doc_pages in pages for page in doc_pages])
+    title = document.metadata.title or "Certificate"
+    return split_pages(write_document(document, **pdf_options(found)),
+                       [len(doc_pages) for _document, doc_pages in pages],
+                       [f"{title} – {one.name}" for one in found])
+
+
+def render_batch(certificates, verify_url_for, out_dir, **options):
+    """The bulk issue: individual PDFs and the merged print file, on all cores (see
+    :func:`app.certificates.batch.render_batch`); returns (merged path, individual paths)."""
+    from .batch import render_batch as run
+
+    return run(certificates, verify_url_for, out_dir, **options)
 
 
 def render_pages(found: list[Facts], cache: dict | None = None) -> list[tuple[object, list]]:
@@ -282,18 +329,8 @@ def render_pages(found: list[Facts], cache: dict | None = None) -> list[tuple[ob
     return result
 
 
-def _layout_document(layout: Layout, contexts: list[dict], cache: dict):
-    title = contexts[0]["t"]["title"][0].text if contexts[0]["t"]["title"] else "Certificate"
-    html = layout.template.render(certificates=contexts, title=title)
-    return render_document(html, css=layout.css, cache=cache)
-
-
-def _single(document, pages, one: Facts):
-    """A copy of ``pages`` titled with the holder's name (for the PDF's metadata)."""
-    single = document.copy(pages)
-    single.metadata = copy.copy(document.metadata)
-    single.metadata.title = f"{document.metadata.title or 'Certificate'} – {_clean(one.name, 120)}"
-    return single
+def _layout_document(layout: Layout, contexts: list[dict], cache: dict, layer: str = "page"):
+    return render_document(layout.render(contexts, layer), css=layout.css, cache=cache)
 
 
 def pdf_options(found: list[Facts]) -> dict:

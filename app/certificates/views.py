@@ -44,7 +44,7 @@ def manage(slug: str):
         job = operations.start_job(course, current_user)
         flash(_("Issuing has started. This page shows its progress."), "success")
         return redirect(url_for(".manage", slug=slug, job=job.id))
-    from .glyphs import missing_glyphs
+    from ..typography import missing_glyphs
 
     standings = operations.standings(course)
     warnings = {s.registration.id: "".join(sorted(missing_glyphs(
