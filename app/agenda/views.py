@@ -157,7 +157,7 @@ def speakers(slug: str, speaker_id: int | None = None):
     if form.validate_on_submit():
         upload = form.photo.data
         try:
-            photo = logos.store(upload.read()) if hasattr(upload, "filename") and upload.filename else None
+            photo = logos.store_upload(upload)
         except logos.LogoRejected as problem:
             form.photo.errors.append(str(problem))
         else:

@@ -2,7 +2,6 @@
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, \
     send_file, url_for
 from flask_login import current_user, login_required
-from werkzeug.datastructures import FileStorage
 
 from ..courses.views import get_managed_course
 from ..extensions import db
@@ -148,7 +147,8 @@ def settings(slug: str):
         form[name].required = False
     if form.validate_on_submit():
         try:
-            images = {name: _upload(form[name].data) for name in ("signatory1_image", "signatory2_image")}
+            images = {name: logos.store_upload(form[name].data)
+                      for name in ("signatory1_image", "signatory2_image")}
         except logos.LogoRejected as problem:
             form.signatory1_image.errors.append(str(problem))
         else:
@@ -162,12 +162,6 @@ def settings(slug: str):
             flash(_("The certificate settings are saved."), "success")
             return redirect(url_for(".settings", slug=slug))
     return render_form("certificates/settings.html", form, course=course, current=current)
-
-
-def _upload(data) -> str | None:
-    if isinstance(data, FileStorage) and data.filename:
-        return logos.store(data.read())
-    return None
 
 
 @bp.route("/manage/courses/<slug>/certificates/preview.pdf")

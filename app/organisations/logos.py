@@ -75,6 +75,19 @@ def store(data: bytes) -> str:
     return name
 
 
+def uploaded(data) -> bytes | None:
+    """The bytes of a form's file field when a file was chosen (else None, e.g. on edits)."""
+    from werkzeug.datastructures import FileStorage
+
+    return data.read() if isinstance(data, FileStorage) and data.filename else None
+
+
+def store_upload(data) -> str | None:
+    """Check and store a form's uploaded image, if one was chosen; return its file name."""
+    content = uploaded(data)
+    return store(content) if content else None
+
+
 def remove(name: str | None) -> None:
     if name:
         (folder() / name).unlink(missing_ok=True)

@@ -3,7 +3,6 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, \
     send_from_directory, url_for
 from flask_login import current_user, login_required
-from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
 from ..extensions import db
@@ -51,7 +50,7 @@ def _edit(organisation: Organisation | None):
             organisation, obsolete = save_organisation(
                 organisation, name=form.name.data, acronym=form.acronym.data or "",
                 country=form.country.data, website=form.website.data or "",
-                logo=upload.read() if isinstance(upload, FileStorage) and upload.filename else None,
+                logo=logos.uploaded(upload),
                 remove_logo=form.remove_logo.data)
         except logos.LogoRejected as problem:
             form.logo.errors = [str(problem)]
