@@ -7,10 +7,12 @@ from flask import abort, flash, jsonify, redirect, render_template, request, ses
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from ..courses.views import get_managed_course
 from ..extensions import db
 from ..forms import protect, render_form
 from ..i18n import _
 from ..registrations.models import Registration
+from ..registrations.operations import find_by_token
 from . import checkin, operations
 from .forms import CorrectionForm, SheetForm
 from .models import AgendaSession, Attendance
@@ -80,8 +82,6 @@ def self_checkin(session_id: int, code: str):
     if session is None:
         abort(404)
     token = (cookie.get("participant") or {}).get(str(session.course_id))
-    from ..registrations.operations import find_by_token
-
     registration = find_by_token(token) if token else None
     state = "ok"
     if not checkin.is_valid(session.id, code):
@@ -134,8 +134,6 @@ def sheet(slug: str, session_id: int):
 @bp.route("/manage/courses/<slug>/attendance")
 @login_required
 def grid(slug: str):
-    from ..courses.views import get_managed_course
-
     course = get_managed_course(slug)
     sessions, people, present = operations.grid(course)
     return render_template("agenda/grid.html", course=course, sessions=sessions, people=people,

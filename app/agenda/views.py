@@ -11,6 +11,7 @@ from ..courses.views import get_course, get_managed_course
 from ..extensions import db
 from ..forms import choices, protect, render_form
 from ..i18n import _
+from ..i18n.fields import apply_languages
 from ..i18n.multilingual import MultilingualText
 from ..organisations import logos
 from . import operations
@@ -92,8 +93,6 @@ def _edit(course, session: AgendaSession | None):
             form.leads.entries[index].form.role.data = lead.role
     for entry in form.leads:
         entry.form.speaker.choices = speakers
-    from ..i18n.fields import apply_languages
-
     apply_languages(form, course.second_languages, course.working_language)
     if form.validate_on_submit():
         details = operations.SessionDetails(
@@ -150,8 +149,6 @@ def speakers(slug: str, speaker_id: int | None = None):
     if speaker_id and (speaker is None or speaker.course_id != course.id):
         abort(404)
     form = SpeakerForm(obj=speaker)
-    from ..i18n.fields import apply_languages
-
     apply_languages(form, course.second_languages, course.working_language)
     form.bio.required = False
     if form.validate_on_submit():
