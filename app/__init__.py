@@ -31,8 +31,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_features(app: Flask) -> None:
     """Mount each feature's blueprint and its commands."""
     from . import agenda, auth, certificates, cli, core, courses, mail, organisations, registrations, \
-        users  # noqa: F401
+        toolkit, users  # noqa: F401
 
-    for feature in (core, auth, users, organisations, courses, registrations, mail, agenda, certificates):
+    for feature in (core, auth, users, organisations, courses, registrations, mail, agenda, certificates,
+                    toolkit):
         app.register_blueprint(feature.bp)
     cli.configure(app)

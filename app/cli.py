@@ -17,6 +17,7 @@ def configure(app: Flask) -> None:
     from .registrations.cli import configure_cli as configure_participants_cli
 
     from .mail import configure_cli as configure_mail_cli
+    from .toolkit.cli import toolkit_cli
 
     configure_participants_cli(app)
     configure_mail_cli(app)
@@ -25,6 +26,7 @@ def configure(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(users_cli)
     app.cli.add_command(translate_cli)
+    app.cli.add_command(toolkit_cli)
 
 
 @click.command("check-db")

@@ -16,6 +16,8 @@ from app.courses.models import Course
 from app.courses.operations import CourseDetails, create_course
 from app.extensions import db as _db
 from app.i18n.multilingual import MultilingualText
+from app.registrations.models import Registration
+from app.toolkit.models import Exercise
 from helpers import PASSWORD
 
 
@@ -144,3 +146,35 @@ def login(client):
         return response
 
     return sign_in
+
+
+@pytest.fixture
+def make_registration(db):
+    """Register someone (approved unless told otherwise): ``make_registration(course, country="ID")``."""
+    def make(course, **overrides) -> Registration:
+        values = dict(course_id=course.id, full_name="Nguyễn Thị Hà", family_name="Nguyễn",
+                      given_names="Thị Hà", name_order="family_first",
+                      certificate_name="Nguyễn Thị Hà", address_as="Chị Hà", sex="female",
+                      age_group="35-44", country="VN", organisation_type="government",
+                      email="ha@example.vn", language="vi", status="approved")
+        values.update(overrides)
+        registration = Registration(**values)
+        db.session.add(registration)
+        db.session.commit()
+        return registration
+
+    return make
+
+
+@pytest.fixture
+def make_exercise(db):
+    """Add a toolkit module to a course: ``make_exercise(course, "M11", mode="team")``."""
+
+    def make(course, key: str, mode: str = "team", **values) -> Exercise:
+        exercise = Exercise(course=course, module_key=key, mode=mode,
+                            position=len(course.exercises), **values)
+        db.session.add(exercise)
+        db.session.commit()
+        return exercise
+
+    return make

@@ -10,7 +10,6 @@ from helpers import count
 
 from app.mail.models import OutboxMessage
 from app.mail.operations import send_email
-from app.registrations.models import Registration
 
 LINK = "http://lokakarya.test/p/secret-token/"
 
@@ -58,23 +57,6 @@ def dead_smtp(app, monkeypatch):
 @pytest.fixture
 def no_smtp(app, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_SERVER", None)
-
-
-@pytest.fixture
-def make_registration(db):
-    def make(course, **overrides) -> Registration:
-        values = dict(course_id=course.id, full_name="Nguyễn Thị Hà", family_name="Nguyễn",
-                      given_names="Thị Hà", name_order="family_first",
-                      certificate_name="Nguyễn Thị Hà", address_as="Chị Hà", sex="female", age_group="35-44", country="VN",
-                      organisation_type="government", email="ha@example.vn", language="vi",
-                      status="approved")
-        values.update(overrides)
-        registration = Registration(**values)
-        db.session.add(registration)
-        db.session.commit()
-        return registration
-
-    return make
 
 
 def write(app, registration, template="registration_status", language=None, **context):

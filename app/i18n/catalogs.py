@@ -18,6 +18,9 @@ from . import TRANSLATIONS
 from .languages import LANGUAGES
 
 CATALOG_LANGUAGES = [lang for lang in LANGUAGES if lang != "en"]
+# Each gettext domain and the Babel mapping that extracts it: the interface, and the toolkit
+# modules' own strings (titles, help, labels…, see app/toolkit/extract.py).
+DOMAINS = {"messages": "babel.cfg", "toolkit": "babel-toolkit.cfg"}
 translate_cli = AppGroup("translate", help="Extract, update and compile translations.")
 
 
@@ -29,7 +32,7 @@ def extract(domain: str = "messages", template: Path | None = None) -> Path:
     """Extract the interface strings into ``template`` (default ``translations/<domain>.pot``)."""
     template = template or TRANSLATIONS / f"{domain}.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(ROOT / "babel.cfg"),
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(ROOT / DOMAINS[domain]),
          "-k", "_l", "--no-location", "--sort-output", "--project", "Lokakarya",
          "--msgid-bugs-address", "translations@lokakarya.invalid",
          "-o", str(template), "."],
@@ -75,8 +78,9 @@ def compile_all() -> list[tuple[str, int, int]]:
 @translate_cli.command("update")
 def update_command() -> None:
     """Extract strings and merge them into every language's catalogue."""
-    for path in update(extract()):
-        click.echo(f"updated {path.relative_to(ROOT)}")
+    for domain in DOMAINS:
+        for path in update(extract(domain), domain):
+            click.echo(f"updated {path.relative_to(ROOT)}")
 
 
 @translate_cli.command("compile")

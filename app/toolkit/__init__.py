@@ -1,0 +1,19 @@
+"""The localization toolkit: exercises defined as data, worksheets filled online, their PDFs.
+
+Module strings (titles, help, labels, options, worked examples) are translated through their
+own gettext domain, ``toolkit``, extracted from the module files by :mod:`.extract`.
+"""
+from flask import Blueprint
+
+from ..i18n import TRANSLATIONS, LanguageDomain
+
+bp = Blueprint("toolkit", __name__)
+domain = LanguageDomain(str(TRANSLATIONS), domain="toolkit")
+
+
+def translate(text: str) -> str:
+    """A module string in the reader's language (English when not yet translated)."""
+    return domain.gettext(text) if text else text
+
+
+from . import cli, models, views  # noqa: E402,F401 - views register their routes on bp

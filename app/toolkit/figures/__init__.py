@@ -1,0 +1,31 @@
+"""Figures drawn on the server as SVG (no JavaScript) for worksheet pages and PDFs.
+
+Each module names its figure (``figure: power_interest``); a function registered here with
+:func:`figure` draws it from the sheet's answers (computed fields included)::
+
+    @figure("power_interest")
+    def power_interest(module, answers, ctx) -> Markup: ...
+
+It returns safe markup (an ``<svg>`` element, perhaps with an HTML table beside it), every
+answer escaped. Text in SVG is wrapped by :func:`wrap` since SVG does not wrap by itself.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from markupsafe import Markup
+
+FIGURES: dict[str, Callable] = {}
+
+
+def figure(name: str):
+    def register(function):
+        FIGURES[name] = function
+        return function
+    return register
+
+
+def draw(module, answers: dict, ctx) -> Markup:
+    """The module's figure for these answers, or nothing when it has none."""
+    function = FIGURES.get(module.figure)
+    return function(module, answers, ctx) if function else Markup("")

@@ -1,0 +1,259 @@
+"""What can be done with exercises and worksheets, independent of the web layer."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from ..database import utcnow
+from ..extensions import db
+from ..i18n import _
+from ..registrations.models import Delegation, Registration
+from . import forms, translate
+from .fields import Context
+from .merge import merge
+from .models import Exercise, Worksheet, WorksheetComment, WorksheetRevision
+from .modules import Module
+
+
+class SaveRefused(Exception):
+    """A save that changes nothing; the message tells the person why (translated)."""
+
+
+@dataclass
+class SaveResult:
+    worksheet: Worksheet
+    version: int
+    conflicts: list[dict] = field(default_factory=list)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    reopened: bool = False
+    repeated: bool = False  # the same save arrived twice; the first one counted
+
+    def as_json(self) -> dict:
+        sheet = self.worksheet
+        return {"version": self.version, "status": sheet.status, "conflicts": self.conflicts,
+                "errors": self.errors, "reopened": self.reopened,
+                "saved_at": sheet.saved_at.isoformat() if sheet.saved_at else None,
+                "saved_by": sheet.saved_by.certificate_name if sheet.saved_by else None}
+
+
+# --- who fills which sheet ---------------------------------------------------------------
+
+def team_of(registration: Registration) -> Delegation:
+    """The registration's country team at its course (made on first need)."""
+    if registration.delegation is not None:
+        return registration.delegation
+    delegation = db.session.scalar(sa.select(Delegation).where(
+        Delegation.course_id == registration.course_id, Delegation.country == registration.country))
+    if delegation is None:
+        delegation = Delegation(course_id=registration.course_id, country=registration.country)
+        try:
+            with db.session.begin_nested():
+                db.session.add(delegation)
+        except IntegrityError:  # a teammate made it at the same moment
+            delegation = db.session.scalar(sa.select(Delegation).where(
+                Delegation.course_id == registration.course_id,
+                Delegation.country == registration.country))
+    registration.delegation = delegation
+    return delegation
+
+
+def owner_filter(exercise: Exercise, registration: Registration):
+    if exercise.mode == "team":
+        return Worksheet.delegation_id == team_of(registration).id
+    return Worksheet.registration_id == registration.id
+
+
+def sheet_for(exercise: Exercise, registration: Registration, create: bool = True) -> Worksheet | None:
+    """The worksheet ``registration`` fills for ``exercise`` (their own, or their team's)."""
+    query = sa.select(Worksheet).where(Worksheet.exercise_id == exercise.id,
+                                       owner_filter(exercise, registration))
+    sheet = db.session.scalar(query)
+    if sheet is None and create:
+        owner = {"delegation_id": team_of(registration).id} if exercise.mode == "team" else \
+            {"registration_id": registration.id}
+        try:
+            with db.session.begin_nested():
+                sheet = Worksheet(exercise=exercise, answers={}, **owner)
+                db.session.add(sheet)
+        except IntegrityError:
+            sheet = db.session.scalar(query)
+    return sheet
+
+
+def may_fill(registration: Registration) -> bool:
+    return registration.status == "approved" and registration.anonymised_at is None
+
+
+def may_edit(sheet: Worksheet, registration: Registration) -> bool:
+    """Whether ``registration`` fills ``sheet`` (it is theirs or their team's)."""
+    if not may_fill(registration) or sheet.exercise.course_id != registration.course_id:
+        return False
+    if sheet.registration_id is not None:
+        return sheet.registration_id == registration.id
+    return sheet.delegation_id == team_of(registration).id
+
+
+def team_members(sheet: Worksheet) -> list[Registration]:
+    if sheet.delegation_id is None:
+        return [sheet.registration] if sheet.registration else []
+    return list(db.session.scalars(sa.select(Registration).where(
+        Registration.delegation_id == sheet.delegation_id, Registration.status == "approved")
+        .order_by(Registration.certificate_name)))
+
+
+# --- context: choices and references ---------------------------------------------------------
+
+def context(sheet: Worksheet, answers: dict | None = None) -> Context:
+    """What the sheet's fields need: its country, answers, and the rows they may refer to."""
+    module = sheet.exercise.module
+    references = {}
+    for key in sorted(module.references()) if module else ():
+        references[key] = reference_rows(sheet, key)
+    return Context(country=sheet.country, answers=answers if answers is not None else sheet.answers,
+                   references=references, translate=translate)
+
+
+def reference_rows(sheet: Worksheet, key: str) -> list[tuple[str, str]]:
+    """(row_id, label) of the rows ``key`` ("M3.results") names, from the sheets of the same
+    person or team: the team's sheet, the person's own, or all the team members' own."""
+    module_key, table = key.split(".", 1)
+    from .modules import get
+
+    target = get(module_key)
+    spec = next((s for s in target.fields if s.name == table), None) if target else None
+    exercise = db.session.scalar(sa.select(Exercise).where(
+        Exercise.course_id == sheet.exercise.course_id, Exercise.module_key == module_key))
+    if exercise is None or spec is None or spec.type.name != "table":
+        return []
+    query = sa.select(Worksheet).where(Worksheet.exercise_id == exercise.id)
+    if sheet.delegation_id is not None:
+        members = sa.select(Registration.id).where(Registration.delegation_id == sheet.delegation_id)
+        query = query.where(sa.or_(Worksheet.delegation_id == sheet.delegation_id,
+                                   Worksheet.registration_id.in_(members)))
+    else:
+        registration = sheet.registration
+        query = query.where(sa.or_(Worksheet.registration_id == registration.id,
+                                   Worksheet.delegation_id == registration.delegation_id))
+    label_column = _label_column(sheet.exercise.module, key)
+    rows = []
+    for other in db.session.scalars(query.order_by(Worksheet.id)):
+        for row in other.answers.get(table) or ():
+            label = str(row.get(label_column) or "").strip()
+            if label and row.get("row_id"):
+                rows.append((row["row_id"], label[:200]))
+    return rows
+
+
+def _label_column(module: Module, key: str) -> str:
+    for spec in module.fields:
+        for column in [spec, *spec.columns]:
+            if column.type.name == "reference" and column.type.key(column) == key:
+                return column.get("label_column")
+    return ""
+
+
+# --- saving ----------------------------------------------------------------------------------
+
+def lock(sheet: Worksheet) -> Worksheet:
+    """Take the worksheet's row for this transaction (PostgreSQL; SQLite POSTs already
+    hold the database), so saves to one sheet queue up rather than interleave."""
+    db.session.execute(sa.select(Worksheet.id).where(Worksheet.id == sheet.id).with_for_update())
+    db.session.refresh(sheet)
+    return sheet
+
+
+def revision_answers(sheet: Worksheet, version: int) -> dict | None:
+    if version == 0:
+        return {}
+    return db.session.scalar(sa.select(WorksheetRevision.answers).where(
+        WorksheetRevision.worksheet_id == sheet.id, WorksheetRevision.version == version))
+
+
+def save(sheet: Worksheet, formdata, *, base_version: int | None, save_key: str | None = None,
+         registration: Registration | None = None, user=None) -> SaveResult:
+    """Merge what was typed (``formdata``, from ``base_version``) into the sheet.
+
+    Fields that fail their check keep their stored value and come back in ``errors``; fields
+    a teammate changed meanwhile come back in ``conflicts`` (the stored value stays theirs).
+    The same ``save_key`` twice counts once. Raises :class:`SaveRefused` when nothing may change.
+    """
+    module = sheet.exercise.module
+    if module is None:
+        raise SaveRefused(_("This exercise is not available at the moment."))
+    if save_key and len(save_key) > 64:
+        raise SaveRefused(_("This save could not be read. Reload the page; your typing is kept."))
+    lock(sheet)
+    if save_key:
+        earlier = db.session.scalar(sa.select(WorksheetRevision).where(
+            WorksheetRevision.save_key == save_key))
+        if earlier is not None and earlier.worksheet_id == sheet.id:
+            return SaveResult(sheet, sheet.version, earlier.conflicts, repeated=True)
+        if earlier is not None:
+            raise SaveRefused(_("This save could not be read. Reload the page; your typing is kept."))
+    if sheet.status == "final":
+        raise SaveRefused(_("The trainers have marked this worksheet final; it can no longer be "
+                            "changed. Copy your text elsewhere and ask them to reopen it."))
+    for name, size in forms.table_sizes(module, formdata).items():
+        maximum = module.field(name).type.maximum(module.field(name))
+        if size > maximum:
+            raise SaveRefused(_("The table “%(table)s” can have at most %(max)d rows; this save "
+                                "has %(count)d. Nothing was saved.", table=translate(module.field(name).label),
+                                max=maximum, count=size))
+    if base_version is None or not 0 <= base_version <= sheet.version:
+        base_version = sheet.version
+    base = revision_answers(sheet, base_version)
+    if base is None:
+        base, base_version = sheet.answers, sheet.version
+    ctx = context(sheet)
+    form = forms.build(module, ctx, formdata=formdata)
+    typed, errors = forms.read(form, module, ctx)
+    mine = forms.keep_stored(typed, base)
+    answers, conflicts = merge({spec.name for spec in module.tables()}, base, mine, sheet.answers or {})
+    conflicts = [conflict.as_dict() for conflict in conflicts]
+    result = SaveResult(sheet, sheet.version, conflicts, errors)
+    if answers == (sheet.answers or {}):
+        return result  # nothing new (a repeat of this save changes nothing either)
+    if sheet.status == "submitted":
+        sheet.status, result.reopened = "draft", True
+    elif sheet.status == "returned":
+        sheet.status = "draft"
+    sheet.version += 1
+    sheet.answers = answers
+    sheet.saved_at = utcnow()
+    sheet.saved_by = registration
+    db.session.add(WorksheetRevision(
+        worksheet=sheet, version=sheet.version, base_version=base_version, answers=answers,
+        registration=registration, user_id=getattr(user, "id", None), save_key=save_key or None,
+        conflicts=conflicts))
+    result.version = sheet.version
+    return result
+
+
+def submit(sheet: Worksheet, registration: Registration) -> list[str]:
+    """Send the sheet for review; return the (translated) labels of required fields left
+    empty instead, if any."""
+    module = sheet.exercise.module
+    missing = [translate(label) for label in forms.missing_required(module, sheet.answers or {})]
+    if missing:
+        return missing
+    sheet.status = "submitted"
+    sheet.submitted_at = utcnow()
+    return []
+
+
+def set_status(sheet: Worksheet, status: str, user, comment: str = "") -> None:
+    """A trainer returns a sheet for revision (with a comment), marks it final, or reopens it."""
+    sheet.status = status
+    if comment:
+        db.session.add(WorksheetComment(worksheet=sheet, field="", text=comment, user=user))
+
+
+def add_comment(sheet: Worksheet, field: str, text: str, user) -> WorksheetComment:
+    module = sheet.exercise.module
+    if field and (module is None or module.field(field) is None):
+        field = ""
+    comment = WorksheetComment(worksheet=sheet, field=field, text=text.strip(), user=user)
+    db.session.add(comment)
+    return comment

@@ -1,0 +1,174 @@
+"""The toolkit's core: module files checked against the field types, and worksheet saves that
+never lose a teammate's edit."""
+from pathlib import Path
+
+import pytest
+from werkzeug.datastructures import MultiDict
+
+from app.extensions import db
+from app.toolkit import operations
+from app.toolkit.merge import merge
+from app.toolkit.models import WorksheetRevision
+from app.toolkit.modules import load_all
+from helpers import count
+
+
+def test_every_shipped_module_is_valid(runner):
+    result = runner.invoke(args=["toolkit", "check"])
+    assert result.exit_code == 0, result.output
+    assert "0 problems" in result.output
+
+
+def write_module(folder: Path, name: str, text: str) -> Path:
+    path = folder / name / "module.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+GOOD = """key: M1
+title: Good
+purpose: A purpose.
+help: Some help.
+fields:
+  - {name: notes, type: long_text, label: Notes}
+"""
+
+
+def test_a_broken_module_is_named_with_its_field_and_the_others_still_load(tmp_path, runner):
+    write_module(tmp_path, "m01-good", GOOD)
+    write_module(tmp_path, "m02-bad", """key: M2
+title: Bad
+purpose: x
+help: y
+fields:
+  - {name: rating, type: slider, label: Rating}
+  - name: rows
+    type: table
+    label: Rows
+    columns:
+      - {name: kind, type: choice, label: Kind, options: [{value: A b, label: x}]}
+""")
+    write_module(tmp_path, "m03-yaml", "key: M3\ntitle: [unclosed\n")
+    modules, problems = load_all(tmp_path)
+    assert list(modules) == ["M1"]
+    text = "\n".join(map(str, problems))
+    assert "m02-bad/module.yaml: fields[1] (rating): type 'slider' is not one of" in text
+    assert "m02-bad/module.yaml: fields[2] (rows).columns[1] (kind): option 1 needs a value" in text
+    assert "m03-yaml/module.yaml: is not valid YAML at line" in text
+    result = runner.invoke(args=["toolkit", "check", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "1 modules valid, 3 problems." in result.output
+
+
+def test_formulas_and_references_are_checked(tmp_path):
+    write_module(tmp_path, "m01", GOOD.replace("  - {name: notes, type: long_text, label: Notes}", """\
+  - {name: total, type: computed, label: Total, formula: "quantity * __import__('os')"}"""))
+    write_module(tmp_path, "m02", GOOD.replace("M1", "M2").replace(
+        "  - {name: notes, type: long_text, label: Notes}",
+        "  - {name: ref, type: reference, label: Ref, module: M9, field: rows, label_column: x}"))
+    _modules, problems = load_all(tmp_path)
+    text = "\n".join(map(str, problems))
+    assert "total" in text and "formula" in text
+    assert "refers to M9.rows.x" in text
+
+
+def test_merge_keeps_both_sides_and_reports_true_conflicts():
+    base = {"title": "Plan", "rows": [{"row_id": "a", "action": "Draft plan", "status": "planned"}]}
+    theirs = {"title": "Plan 2025", "rows": [{"row_id": "a", "action": "Draft plan", "status": "done"},
+                                             {"row_id": "b", "action": "Their row"}]}
+    mine = {"title": "Plan 2026", "rows": [{"row_id": "a", "action": "Draft the plan", "status": "planned"},
+                                           {"row_id": "c", "action": "My row"}]}
+    result, conflicts = merge({"rows"}, base, mine, theirs)
+    assert result["rows"] == [{"row_id": "a", "action": "Draft the plan", "status": "done"},
+                              {"row_id": "b", "action": "Their row"}, {"row_id": "c", "action": "My row"}]
+    assert result["title"] == "Plan 2025"  # stays theirs…
+    assert [(c.field, c.mine, c.theirs) for c in conflicts] == [("title", "Plan 2026", "Plan 2025")]
+
+
+def test_a_row_deleted_by_one_and_edited_by_the_other_is_kept():
+    base = {"rows": [{"row_id": "a", "action": "x"}]}
+    result, conflicts = merge({"rows"}, base, {"rows": []}, {"rows": [{"row_id": "a", "action": "y"}]})
+    assert result["rows"] == [{"row_id": "a", "action": "y"}] and not conflicts
+    result, _ = merge({"rows"}, base, {"rows": []}, base)
+    assert result["rows"] == []
+
+
+@pytest.fixture
+def team_sheet(make_course, make_registration, make_exercise):
+    course = make_course()
+    exercise = make_exercise(course, "M1", mode="team")
+    ha = make_registration(course, certificate_name="Nguyễn Thị Hà")
+    minh = make_registration(course, certificate_name="Trần Văn Minh", email="minh@example.vn")
+    sheet = operations.sheet_for(exercise, ha)
+    db.session.commit()
+    return sheet, ha, minh
+
+
+def row(number: int, **cells) -> dict:
+    return {f"actors-{number}-{name}": value for name, value in cells.items()}
+
+
+def test_teammates_share_one_sheet_and_concurrent_rows_both_survive(app, team_sheet):
+    sheet, ha, minh = team_sheet
+    assert operations.sheet_for(sheet.exercise, minh) is sheet
+    with app.test_request_context():
+        first = operations.save(sheet, MultiDict(row(0, row_id="r-ha", actor="Viet Nam Women's Union",
+                                                     influence="4")),
+                                base_version=0, save_key="k1", registration=ha)
+        second = operations.save(sheet, MultiDict(row(0, row_id="r-minh", actor="MOLISA")),
+                                 base_version=0, save_key="k2", registration=minh)
+        db.session.commit()
+    assert (first.version, second.version) == (1, 2) and not second.conflicts
+    assert [r["actor"] for r in sheet.answers["actors"]] == ["Viet Nam Women's Union", "MOLISA"]
+    assert sheet.saved_by == minh and count(WorksheetRevision) == 2
+
+
+def test_a_repeated_save_counts_once(app, team_sheet):
+    sheet, ha, _minh = team_sheet
+    data = MultiDict(row(0, row_id="r1", actor="Bappenas"))
+    with app.test_request_context():
+        operations.save(sheet, data, base_version=0, save_key="same", registration=ha)
+        again = operations.save(sheet, data, base_version=0, save_key="same", registration=ha)
+        db.session.commit()
+    assert again.repeated and sheet.version == 1 and len(sheet.answers["actors"]) == 1
+
+
+def test_a_conflicting_edit_is_reported_not_overwritten(app, team_sheet):
+    sheet, ha, minh = team_sheet
+    with app.test_request_context():
+        operations.save(sheet, MultiDict(row(0, row_id="r1", actor="Women's Union")), base_version=0,
+                        registration=ha)
+        operations.save(sheet, MultiDict(row(0, row_id="r1", actor="Viet Nam Women's Union")),
+                        base_version=1, registration=ha)
+        result = operations.save(sheet, MultiDict(row(0, row_id="r1", actor="VWU (national)")),
+                                 base_version=1, registration=minh)
+        db.session.commit()
+    assert sheet.answers["actors"][0]["actor"] == "Viet Nam Women's Union"
+    assert result.conflicts == [{"field": "actors", "row_id": "r1", "column": "actor",
+                                 "mine": "VWU (national)", "theirs": "Viet Nam Women's Union"}]
+
+
+def test_bad_input_is_refused_field_by_field_and_changes_nothing_else(app, team_sheet):
+    sheet, ha, _minh = team_sheet
+    with app.test_request_context():
+        operations.save(sheet, MultiDict(row(0, row_id="r1", actor="Komnas Perempuan", influence="3")),
+                        base_version=0, registration=ha)
+        result = operations.save(sheet, MultiDict(row(0, row_id="r1", actor="<script>alert(1)</script>",
+                                                      influence="9", category="nonsense")),
+                                 base_version=1, registration=ha)
+        db.session.commit()
+    assert set(result.errors) == {"actors-0-influence", "actors-0-category"}
+    stored = sheet.answers["actors"][0]
+    assert stored["influence"] == 3 and stored["category"] == ""
+    assert stored["actor"] == "<script>alert(1)</script>"  # kept as text; escaped wherever shown
+
+
+def test_a_table_too_long_is_refused_whole(app, team_sheet):
+    sheet, ha, _minh = team_sheet
+    data = MultiDict()
+    for number in range(10_000):
+        data.update(row(number, actor=f"Actor {number}"))
+    with app.test_request_context(), pytest.raises(operations.SaveRefused, match="at most"):
+        operations.save(sheet, data, base_version=0, registration=ha)
+    assert sheet.version == 0
