@@ -16,6 +16,7 @@ from .extensions import db
 from .i18n.multilingual import MultilingualText as T
 from .organisations import logos
 from .organisations.models import Organisation
+from .toolkit import demo as toolkit_demo
 
 SLUG = "jakarta-2025-wps"
 TRAINER = "trainer@example.org"
@@ -106,6 +107,7 @@ def seed() -> str | None:
     _participants(course, trainer)
     _agenda(course, trainer)
     _certificates(course, trainer)
+    toolkit_demo.seed(course)
     return password
 
 

@@ -57,3 +57,25 @@ def test_users_create_command(runner, db):
     assert (user.email, user.role) == ("admin@example.org", "admin")
     again = runner.invoke(args=["users", "create", "--email", "admin@example.org", "--name", "X"])
     assert again.exit_code != 0 and "exists already" in again.output
+
+
+def test_the_demo_course_uses_all_eleven_modules_and_two_teams_filled_four(runner, db):
+    from app.toolkit.demo import demo_answers
+    from app.toolkit.models import Worksheet, WorksheetRevision
+    from app.toolkit.modules import _check_example, modules
+
+    for country, by_module in demo_answers().items():  # the demo's own answers pass the checker
+        for key, answers in by_module.items():
+            assert _check_example(modules()[key], {"country": country, "answers": answers}, "demo") == []
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    course = db.session.scalar(sa.select(Course))
+    assert [e.module_key for e in course.exercises] == [f"M{n}" for n in range(1, 12)]
+    assert all(e.session is not None for e in course.exercises)
+    assert "(M8, M10)" in next(e for e in course.exercises if e.module_key == "M10").session.title["en"]
+    filled = {(s.country, s.exercise.module_key) for s in db.session.scalars(sa.select(Worksheet))}
+    assert filled == {(c, k) for c in ("VN", "ID") for k in ("M1", "M4", "M8", "M11")}
+    assert count(WorksheetRevision) == 8
+    vn_costs = next(s for s in db.session.scalars(sa.select(Worksheet))
+                    if (s.country, s.exercise.module_key) == ("VN", "M8"))
+    assert vn_costs.answers["costs"][0]["action"]["row"]  # linked to the team's M11 action

@@ -342,7 +342,7 @@ class Number(FieldType):
     """A number, optionally whole and between bounds."""
 
     name = "number"
-    extra_keys = frozenset({"min", "max", "whole"})
+    extra_keys = frozenset({"min", "max", "whole", "grouping"})  # grouping: false for years
 
     def check(self, spec, where):
         problems = super().check(spec, where)
@@ -363,7 +363,9 @@ class Number(FieldType):
         return Decimal(value) if value not in (None, "") else ""
 
     def display(self, value, spec, ctx):
-        return format_number(value) if value not in (None, "") else ""
+        if value in (None, ""):
+            return ""
+        return format_number(value) if spec.get("grouping", True) else str(value)
 
 
 @register
@@ -419,11 +421,10 @@ class Money(FieldType):
         return problems
 
     def form_field(self, spec, ctx):
-        amount = NumberInput(_l("Amount"), minimum=spec.get("min", 0),
-                             render_kw={"inputmode": "decimal"})
         if spec.get("currency_field"):
-            amount.kwargs.update(label=ctx.tr(spec.label), description=ctx.tr(spec.help))
-            return amount
+            return NumberInput(ctx.tr(spec.label), minimum=spec.get("min", 0), description=ctx.tr(spec.help),
+                               render_kw={"inputmode": "decimal"})
+        amount = NumberInput(_l("Amount"), minimum=spec.get("min", 0), render_kw={"inputmode": "decimal"})
 
         class MoneyForm(Form):
             class Meta:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import date
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -238,7 +239,7 @@ def _check_example(module: Module, example, path: str) -> list[Problem]:
     problems = []
     if example.get("country") and not is_country(example["country"]):
         problems.append(Problem(path, "example.country", f"{example['country']!r} is not a country code"))
-    answers = example.get("answers") or {}
+    answers, country = example.get("answers") or {}, example.get("country") or ""
     if not isinstance(answers, dict):
         return [*problems, Problem(path, "example.answers", "must be a mapping of field names")]
     for name, value in answers.items():
@@ -256,21 +257,40 @@ def _check_example(module: Module, example, path: str) -> list[Problem]:
                     if column not in columns:
                         problems.append(Problem(path, where, "is not a column of the table"))
                     else:
-                        problems.extend(Problem(path, where, m) for m in _check_value(columns[column], cell))
+                        problems.extend(Problem(path, where, m)
+                                        for m in _check_value(columns[column], cell, country))
         else:
-            problems.extend(Problem(path, f"example.answers.{name}", m) for m in _check_value(spec, value))
+            problems.extend(Problem(path, f"example.answers.{name}", m)
+                            for m in _check_value(spec, value, country))
     return problems
 
 
-def _check_value(spec: FieldSpec, value) -> list[str]:
+def _check_value(spec: FieldSpec, value, country: str = "") -> list[str]:
     kind = spec.type.name
     values = {v for v, _ in spec.options}
+    if spec.options_from and value not in ("", None):
+        from .fields import option_source
+
+        values = {v for v, _ in option_source(spec.options_from, country)}
+        if not (set(value) <= values if isinstance(value, list) else value in values):
+            return [f"{value!r} is not one of the {spec.options_from} of {country or 'the example country'}"]
+        return []
     if kind == "choice" and spec.options and value not in values:
         return [f"{value!r} is not one of the options"]
     if kind == "multi_choice" and spec.options and not (isinstance(value, list) and set(value) <= values):
         return [f"{value!r} must be a list of option values"]
-    if kind in ("number", "scale") and not isinstance(value, (int, float)):
+    if kind in ("number", "scale") and not isinstance(value, (int, float)) or isinstance(value, bool):
         return [f"{value!r} is not a number"]
+    if kind == "money" and not isinstance(value.get("amount") if isinstance(value, dict) else value,
+                                          (int, float)):
+        return [f"{value!r} is not an amount (a number, or amount and currency)"]
+    if kind == "date":
+        try:
+            date.fromisoformat(str(value))
+        except ValueError:
+            return [f"{value!r} is not a date written YYYY-MM-DD"]
+    if kind in ("text", "long_text") and not isinstance(value, str):
+        return [f"{value!r} is not text (put it in quotes)"]
     if kind == "computed":
         return ["is computed: leave it out of the example"]
     return []
