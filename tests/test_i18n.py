@@ -3,7 +3,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from app.i18n import format_date_range, use_language
-from app.i18n.catalogs import CATALOG_LANGUAGES, catalog_path
+from app.i18n.catalogs import CATALOG_LANGUAGES, DOMAINS, catalog_path
 from app.i18n.languages import LANGUAGES, babel_locale, normalise
 
 
@@ -64,16 +64,18 @@ def test_date_ranges_follow_the_readers_locale(app):
             assert "2025" in format_date_range(start, end)
 
 
+@pytest.mark.parametrize("domain", DOMAINS)
 @pytest.mark.parametrize("language", CATALOG_LANGUAGES)
-def test_a_catalogue_exists_for_every_language(language):
-    assert catalog_path(language).exists()
+def test_a_catalogue_exists_for_every_language(language, domain):
+    assert catalog_path(language, domain).exists()
 
 
+@pytest.mark.parametrize("domain", DOMAINS)
 @pytest.mark.parametrize("language", ["vi", "id"])
-def test_vietnamese_and_indonesian_are_complete(language):
+def test_vietnamese_and_indonesian_are_complete(language, domain):
     import re
 
-    with open(catalog_path(language), "rb") as fh:
+    with open(catalog_path(language, domain), "rb") as fh:
         catalog = read_po(fh, locale=language)
     untranslated, broken = [], []
     for message in catalog:
@@ -91,15 +93,16 @@ def test_vietnamese_and_indonesian_are_complete(language):
     assert untranslated == [] and broken == []
 
 
-def test_catalogues_are_up_to_date_with_the_code(tmp_path):
-    """Every string in the code is in the template the translators work from."""
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_catalogues_are_up_to_date_with_the_code(tmp_path, domain):
+    """Every string in the code and the toolkit modules is in the template translators use."""
     from babel.messages.pofile import read_po as read
 
     from app.i18n.catalogs import TRANSLATIONS, extract
 
-    with open(TRANSLATIONS / "messages.pot", "rb") as fh:
+    with open(TRANSLATIONS / f"{domain}.pot", "rb") as fh:
         committed = {m.id for m in read(fh) if m.id}
-    template = extract(template=tmp_path / "messages.pot")
+    template = extract(domain, template=tmp_path / f"{domain}.pot")
     with open(template, "rb") as fh:
         current = {m.id for m in read(fh) if m.id}
     assert current - committed == set()

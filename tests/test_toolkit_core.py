@@ -172,3 +172,32 @@ def test_a_table_too_long_is_refused_whole(app, team_sheet):
     with app.test_request_context(), pytest.raises(operations.SaveRefused, match="at most"):
         operations.save(sheet, data, base_version=0, registration=ha)
     assert sheet.version == 0
+
+
+def test_the_babel_extractor_yields_module_strings_not_codes():
+    from babel.messages.extract import extract_from_file
+    from importlib.metadata import entry_points
+
+    (method,) = [e for e in entry_points(group="babel.extractors") if e.name == "lokakarya_toolkit"]
+    assert method.value == "app.toolkit.extract:extract"
+    path = Path(__file__).parent.parent / "toolkit_modules" / "m01-stakeholder-map" / "module.yaml"
+    found = {message: (line, comments) for line, message, comments, _context in
+             extract_from_file(method.load(), str(path))}
+    assert "Stakeholder map" in found and "Women's union" in found  # title, option label
+    assert "Co-host provincial dialogues." in found  # a text answer of the worked example
+    assert "womens_union" not in found and "VN" not in found  # codes are not for translators
+    line, comments = found["Women's union"]
+    assert path.read_text().splitlines()[line - 1].count("Women's union") == 1
+    assert comments == ["M1 category option"]
+
+
+def test_module_strings_are_translated_through_the_toolkit_domain(app):
+    from app.i18n import use_language
+    from app.toolkit import translate
+
+    with app.test_request_context():
+        with use_language("vi"):
+            vietnamese = translate("Stakeholder map")
+        with use_language("en"):
+            assert translate("Stakeholder map") == "Stakeholder map"
+    assert vietnamese not in ("", "Stakeholder map")

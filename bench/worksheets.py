@@ -1,0 +1,291 @@
+"""200 participants autosaving worksheets every 10 s for 5 minutes, against the real server.
+
+    .venv/bin/python bench/worksheets.py [--database sqlite|postgresql] [--participants 200]
+                                         [--interval 10] [--duration 300]
+
+Starts the app as `make run` does (migrations, then gunicorn with 2 workers × 4 threads) on a
+throw-away database: SQLite in a temporary folder, or the PostgreSQL database `lokakarya_bench`
+on 127.0.0.1:5432 (created, then emptied). It registers the participants (11 countries) on a
+course with two exercises: M1 filled by each person alone, M11 filled by each country team
+together, so about 18 people merge their saves into one sheet. Each simulated participant
+opens both pages once (CSRF token, current version), then every `interval` seconds (with jitter)
+types into its own row of both sheets and autosaves, the way worksheet.js does: the whole form,
+the version it started from, a fresh save key (resent unchanged on a network error).
+
+At the end it reports p50/p95/max save latency and checks, in the database, that every
+acknowledged save is there (each person's row holds the last text the server acknowledged: no
+lost save) and that every stored revision names the person who sent it (no misattributed save).
+Then it times the Viet Nam country pack PDF of the demo-sized team.
+"""
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+COUNTRIES = ["VN", "ID", "TH", "PH", "KH", "TL", "MY", "LA", "MM", "SG", "BN"]
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PG_BENCH = "postgresql+psycopg://postgres@127.0.0.1:5432/lokakarya_bench"
+
+
+def database_url(kind: str, tmp: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{tmp}/bench.db"
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text("DROP DATABASE IF EXISTS lokakarya_bench WITH (FORCE)"))
+        connection.execute(sa.text("CREATE DATABASE lokakarya_bench"))
+    admin.dispose()
+    return PG_BENCH
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def setup(url: str, participants: int) -> tuple[list[dict], str]:
+    """Register the participants on a bench course with M1 (alone) and M11 (per team)."""
+    from app import create_app
+    from app.auth.operations import create_user
+    from app.courses.operations import CourseDetails, create_course
+    from app.extensions import db
+    from app.i18n.multilingual import MultilingualText
+    from app.registrations.models import Registration
+    from app.toolkit.models import Exercise
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        trainer = create_user("bench@example.org", "Bench", "bench-password-1")
+        course = create_course(trainer, CourseDetails(
+            title=MultilingualText(en="Worksheet bench"), start_date=date(2030, 1, 6),
+            end_date=date(2030, 1, 8), city=MultilingualText(en="Jakarta"), country="ID",
+            timezone="Asia/Jakarta", contact_hours=Decimal(20)), slug="bench-worksheets")
+        db.session.add(Exercise(course=course, module_key="M1", mode="individual", position=0))
+        db.session.add(Exercise(course=course, module_key="M11", mode="team", position=1))
+        people = []
+        for number in range(participants):
+            registration = Registration(
+                course=course, full_name=f"Participant {number}", certificate_name=f"Participant {number}",
+                sex=("female", "male")[number % 2], age_group="35-44", country=COUNTRIES[number % 11],
+                organisation_type="government", email=f"p{number}@example.org", status="approved")
+            db.session.add(registration)
+            people.append(registration)
+        db.session.commit()
+        return [{"id": r.id, "token": r.token, "country": r.country} for r in people], course.slug
+
+
+class Participant(threading.Thread):
+    """One person on a phone: opens both worksheets, then types and autosaves until told to stop."""
+
+    def __init__(self, person: dict, port: int, interval: float, stop: threading.Event, results: dict):
+        super().__init__(daemon=True)
+        self.person, self.port, self.interval, self.stop, self.results = person, port, interval, stop, results
+        self.cookie, self.csrf = "", ""
+        self.sheets = {}  # key → {"version": int, "answers": dict}
+        self.row = f"p{person['id']}"
+        self.acknowledged = {}  # key → last text the server acknowledged
+        self.latencies, self.failures, self.saves = [], 0, []
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        headers = dict(headers or {})
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        data = response.read()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                self.cookie = value.split(";", 1)[0]
+        connection.close()
+        return response.status, data
+
+    def open(self, key: str) -> None:
+        status, page = self.request("GET", f"/p/{self.person['token']}/worksheets/{key}")
+        assert status == 200, (status, page[:300])
+        text = page.decode()
+        self.csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', text).group(1)
+        status, state = self.request("GET", f"/p/{self.person['token']}/worksheets/{key}/state")
+        state = json.loads(state)
+        self.sheets[key] = {"version": state["version"], "answers": state.get("answers") or {}}
+
+    def form(self, key: str, text: str, save_key: str) -> bytes:
+        """The whole form as the browser would send it: every row it knows, its own edited."""
+        sheet = self.sheets[key]
+        table = "actors" if key == "M1" else "actions"
+        column = "actor" if key == "M1" else "action"
+        rows = [r for r in sheet["answers"].get(table, []) if r.get("row_id") != self.row]
+        rows.append({"row_id": self.row, column: text})
+        fields = [("csrf_token", self.csrf), ("version", str(sheet["version"])), ("save_key", save_key)]
+        for index, row in enumerate(rows):
+            for name, value in row.items():
+                fields.append((f"{table}-{index}-{name}", value if isinstance(value, str) else str(value)))
+        return urlencode(fields).encode()
+
+    def save(self, key: str, number: int) -> None:
+        text = f"{self.row} save {number}"
+        save_key = secrets.token_hex(16)
+        for _attempt in range(5):  # a network error resends the same save key
+            started = time.perf_counter()
+            try:
+                status, body = self.request(
+                    "POST", f"/p/{self.person['token']}/worksheets/{key}/save", self.form(key, text, save_key),
+                    {"Content-Type": "application/x-www-form-urlencoded", "X-CSRFToken": self.csrf})
+            except OSError:
+                time.sleep(1)
+                continue
+            self.latencies.append(time.perf_counter() - started)
+            if status == 200:
+                result = json.loads(body)
+                self.sheets[key] = {"version": result["version"], "answers": result.get("answers") or {}}
+                self.acknowledged[key] = text
+                self.saves.append(save_key)
+                return
+            self.failures += 1
+            return
+        self.failures += 1
+
+    def run(self) -> None:
+        for key in ("M1", "M11"):
+            self.open(key)
+        number = 0
+        time.sleep(random.uniform(0, self.interval))
+        while not self.stop.is_set():
+            number += 1
+            for key in ("M1", "M11"):
+                self.save(key, number)
+            self.stop.wait(self.interval * random.uniform(0.8, 1.2))
+        self.results[self.person["id"]] = self
+
+
+def verify(url: str, people: list[dict], clients: dict) -> tuple[int, int]:
+    """Count lost saves (an acknowledged text missing) and misattributed revisions."""
+    from app import create_app
+    from app.extensions import db
+    from app.toolkit.models import WorksheetRevision
+    from app.toolkit.operations import sheet_for
+    from app.registrations.models import Registration
+
+    import sqlalchemy as sa
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    lost = misattributed = 0
+    with app.app_context():
+        for person in people:
+            client = clients[person["id"]]
+            registration = db.session.get(Registration, person["id"])
+            for exercise in registration.course.exercises:
+                sheet = sheet_for(exercise, registration, create=False)
+                table, column = ("actors", "actor") if exercise.module_key == "M1" else ("actions", "action")
+                mine = [r for r in (sheet.answers.get(table) or []) if r.get("row_id") == client.row]
+                if client.acknowledged.get(exercise.module_key) and \
+                        (len(mine) != 1 or mine[0].get(column) != client.acknowledged[exercise.module_key]):
+                    lost += 1
+        owners = {key: pid for pid, client in clients.items() for key in client.saves}
+        for save_key, registration_id in db.session.execute(sa.select(
+                WorksheetRevision.save_key, WorksheetRevision.registration_id)):
+            if save_key in owners and owners[save_key] != registration_id:
+                misattributed += 1
+        stored = db.session.scalar(sa.select(sa.func.count()).select_from(WorksheetRevision))
+    return lost, misattributed, stored
+
+
+def pack_time(url: str) -> float:
+    """Seconds to render the demo course's Viet Nam country pack."""
+    from app import create_app
+    from app.courses.models import Course
+    from app.extensions import db
+    from app.toolkit.documents import country_pack_pdf
+
+    import sqlalchemy as sa
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SERVER_NAME": "127.0.0.1:5000"})
+    with app.app_context():
+        from app.demo import seed
+
+        seed()
+        db.session.commit()
+        course = db.session.scalar(sa.select(Course).where(Course.slug == "jakarta-2025-wps"))
+        with app.test_request_context():
+            country_pack_pdf(course, "VN")  # warm: fonts and templates load once per process
+            started = time.perf_counter()
+            pdf = country_pack_pdf(course, "VN")
+            elapsed = time.perf_counter() - started
+        print(f"Viet Nam country pack: {elapsed:.2f} s, {len(pdf) // 1024} kB")
+        return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--participants", type=int, default=200)
+    parser.add_argument("--interval", type=float, default=10)
+    parser.add_argument("--duration", type=float, default=300)
+    args = parser.parse_args()
+
+    tmp = tempfile.mkdtemp()
+    url = database_url(args.database, tmp)
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-" + secrets.token_hex(8)}
+    env.pop("REDIS_URL", None)
+    subprocess.run([str(BIN / "flask"), "--app", "app", "db", "upgrade"], env=env, cwd=ROOT, check=True,
+                   capture_output=True)
+    os.environ.update(DATABASE_URL=url, SECRET_KEY=env["SECRET_KEY"])
+    people, _slug = setup(url, args.participants)
+    port = free_port()
+    server = subprocess.Popen([str(BIN / "gunicorn"), "--workers", "2", "--threads", "4", "--bind",
+                               f"127.0.0.1:{port}", "app.wsgi:app"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        stop, results = threading.Event(), {}
+        clients = [Participant(person, port, args.interval, stop, results) for person in people]
+        print(f"{args.database}: {len(clients)} participants, a save every {args.interval:g} s "
+              f"for {args.duration:g} s …", flush=True)
+        for client in clients:
+            client.start()
+        time.sleep(args.duration)
+        stop.set()
+        for client in clients:
+            client.join(timeout=120)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    latencies = sorted(t for client in clients for t in client.latencies)
+    failures = sum(client.failures for client in clients)
+    lost, misattributed, stored = verify(url, people, {c.person["id"]: c for c in clients})
+    quantiles = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0] * 99
+    print(f"saves: {len(latencies)} sent, {failures} refused or failed, {stored} revisions stored")
+    print(f"latency: p50 {quantiles[49] * 1000:.0f} ms, p95 {quantiles[94] * 1000:.0f} ms, "
+          f"max {latencies[-1] * 1000:.0f} ms")
+    print(f"lost saves: {lost}, misattributed saves: {misattributed}")
+    pack_time(url)
+    sys.exit(1 if lost or misattributed or failures else 0)
+
+
+if __name__ == "__main__":
+    main()
