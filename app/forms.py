@@ -28,7 +28,8 @@ class Form(FlaskForm):
         def bind_field(self, form, unbound_field, options):
             if not issubclass(unbound_field.field_class, (FieldList, FormField)):
                 filters = unbound_field.kwargs.get("filters", ())
-                unbound_field.kwargs["filters"] = (clean_text, *filters)
+                if clean_text not in filters:  # a FieldList binds the same field once per row
+                    unbound_field.kwargs["filters"] = (clean_text, *filters)
             return unbound_field.bind(form=form, **options)
 
 

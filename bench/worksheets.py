@@ -94,6 +94,16 @@ def setup(url: str, participants: int) -> tuple[list[dict], str]:
         return [{"id": r.id, "token": r.token, "country": r.country} for r in people], course.slug
 
 
+def _pairs(items) -> list[tuple[str, str]]:
+    """Form pairs for input values (a list for checkboxes, None for an unticked box)."""
+    pairs = []
+    for name, value in items:
+        for one in (value if isinstance(value, list) else [value]):
+            if one is not None and one is not False:
+                pairs.append((name, "y" if one is True else str(one)))
+    return pairs
+
+
 class Participant(threading.Thread):
     """One person on a phone: opens both worksheets, then types and autosaves until told to stop."""
 
@@ -127,19 +137,22 @@ class Participant(threading.Thread):
         self.csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', text).group(1)
         status, state = self.request("GET", f"/p/{self.person['token']}/worksheets/{key}/state")
         state = json.loads(state)
-        self.sheets[key] = {"version": state["version"], "answers": state.get("answers") or {}}
+        self.sheets[key] = {"version": state["version"], "state": state.get("state") or {}}
 
     def form(self, key: str, text: str, save_key: str) -> bytes:
         """The whole form as the browser would send it: every row it knows, its own edited."""
         sheet = self.sheets[key]
         table = "actors" if key == "M1" else "actions"
         column = "actor" if key == "M1" else "action"
-        rows = [r for r in sheet["answers"].get(table, []) if r.get("row_id") != self.row]
-        rows.append({"row_id": self.row, column: text})
+        state = sheet["state"] or {"fields": {}, "rows": {}}
+        rows = [r for r in state["rows"].get(table, []) if r["row_id"] != self.row]
+        rows.append({"row_id": self.row, "cells": {column: text}})
         fields = [("csrf_token", self.csrf), ("version", str(sheet["version"])), ("save_key", save_key)]
+        fields += _pairs(state["fields"].items())
         for index, row in enumerate(rows):
-            for name, value in row.items():
-                fields.append((f"{table}-{index}-{name}", value if isinstance(value, str) else str(value)))
+            fields.append((f"{table}-{index}-row_id", row["row_id"]))
+            fields += _pairs((f"{table}-{index}-{name}", value) for name, value in row["cells"].items()
+                             if name != "row_id")
         return urlencode(fields).encode()
 
     def save(self, key: str, number: int) -> None:
@@ -157,7 +170,7 @@ class Participant(threading.Thread):
             self.latencies.append(time.perf_counter() - started)
             if status == 200:
                 result = json.loads(body)
-                self.sheets[key] = {"version": result["version"], "answers": result.get("answers") or {}}
+                self.sheets[key] = {"version": result["version"], "state": result["state"]}
                 self.acknowledged[key] = text
                 self.saves.append(save_key)
                 return

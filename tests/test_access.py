@@ -12,7 +12,12 @@ PUBLIC = {"core.index", "core.health", "courses.public", "auth.login", "organisa
           # The agenda and its calendar, and a participant's QR check-in.
           "agenda.public", "agenda.agenda_ics", "agenda.pdf", "agenda.self_checkin",
           # A participant's certificate and the public verification page.
-          "certificates.mine", "certificates.verify"}
+          "certificates.mine", "certificates.verify",
+          # The toolkit's public module library and blank handouts; a participant's worksheet PDFs.
+          "toolkit.library", "toolkit.module_page", "toolkit.blank_pdf", "toolkit.my_sheet_pdf",
+          "toolkit.my_pack_pdf",
+          # A participant's worksheets, filled through the personal link.
+          "toolkit.my_worksheets", "toolkit.fill", "toolkit.autosave", "toolkit.state"}
 
 
 def sample(argument: str) -> str:

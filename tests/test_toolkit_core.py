@@ -201,3 +201,22 @@ def test_module_strings_are_translated_through_the_toolkit_domain(app):
         with use_language("en"):
             assert translate("Stakeholder map") == "Stakeholder map"
     assert vietnamese not in ("", "Stakeholder map")
+
+
+def test_m8_totals_and_funding_gap_are_computed_from_the_rows(app):
+    from app.toolkit.examples import stored_answers
+    from app.toolkit.fields import Context
+    from app.toolkit.forms import computed
+    from app.toolkit.modules import get
+
+    module = get("M8")
+    answers = stored_answers(module, {"currency": "VND", "costs": [
+        {"quantity": 40, "unit_cost": 1200000, "frequency": 2, "years": 10, "secured": 576000000},
+        {"quantity": 1, "unit_cost": 1000, "frequency": 1, "years": 1},  # nothing secured yet
+    ]})
+    with app.test_request_context():
+        result = computed(module, answers, Context(country="VN", answers=answers))
+    assert [row["total"] for row in result["costs"]] == ["960000000", "1000"]
+    assert result["costs"][0]["gap"] == "384000000"
+    assert (result["grand_total"], result["secured_total"], result["gap_total"]) == \
+        ("960001000", "576000000", "384001000")

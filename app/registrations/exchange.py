@@ -113,27 +113,12 @@ def write_csv(course: Course, stream) -> None:
 def write_xlsx(course: Course, stream) -> None:
     """Write the export as an XLSX workbook to the binary ``stream``."""
     from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+
+    from ..spreadsheets import add_sheet
 
     headers, rows = export_rows(course)
     book = Workbook()
-    sheet = book.active
-    sheet.title = _("Registrations")[:31]
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", value) or None for value in row])
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if cell.data_type == "f":
-                cell.data_type = "s"  # never a formula, whatever the participant typed
-    sheet.freeze_panes = "A2"
-    for index, header in enumerate(headers, start=1):
-        longest = max([len(header), *(len(row[index - 1]) for row in rows)])
-        sheet.column_dimensions[get_column_letter(index)].width = min(max(longest + 2, 8), 50)
+    add_sheet(book, _("Registrations"), headers, rows, first=True)
     book.save(stream)
 
 

@@ -16,4 +16,5 @@ def translate(text: str) -> str:
     return domain.gettext(text) if text else text
 
 
-from . import cli, models, views  # noqa: E402,F401 - views register their routes on bp
+from . import cli, manage, models, views  # noqa: E402,F401 - views register their routes on bp
+from . import documents  # noqa: E402,F401 - the PDFs and the public module library

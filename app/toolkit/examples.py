@@ -42,5 +42,5 @@ def _stored(spec: FieldSpec, value):
     if kind == "reference":
         return value if isinstance(value, dict) else {"row": "", "text": str(value)}
     if kind in ("date", "text", "long_text", "choice"):
-        return str(value)
+        return str(value).strip()
     return value

@@ -59,17 +59,28 @@ def team_of(registration: Registration) -> Delegation:
     return delegation
 
 
-def owner_filter(exercise: Exercise, registration: Registration):
+def find_team(registration: Registration) -> Delegation | None:
+    """The registration's country team, if it exists yet (makes nothing)."""
+    return registration.delegation or db.session.scalar(sa.select(Delegation).where(
+        Delegation.course_id == registration.course_id, Delegation.country == registration.country))
+
+
+def find_sheet(exercise: Exercise, registration: Registration) -> Worksheet | None:
+    """The sheet ``registration`` fills for ``exercise``, if one was saved yet (makes nothing)."""
     if exercise.mode == "team":
-        return Worksheet.delegation_id == team_of(registration).id
-    return Worksheet.registration_id == registration.id
+        team = find_team(registration)
+        if team is None:
+            return None
+        owner = Worksheet.delegation_id == team.id
+    else:
+        owner = Worksheet.registration_id == registration.id
+    return db.session.scalar(sa.select(Worksheet).where(Worksheet.exercise_id == exercise.id, owner))
 
 
 def sheet_for(exercise: Exercise, registration: Registration, create: bool = True) -> Worksheet | None:
-    """The worksheet ``registration`` fills for ``exercise`` (their own, or their team's)."""
-    query = sa.select(Worksheet).where(Worksheet.exercise_id == exercise.id,
-                                       owner_filter(exercise, registration))
-    sheet = db.session.scalar(query)
+    """The worksheet ``registration`` fills for ``exercise`` (their own, or their team's), made
+    when ``create`` (only in a POST: on SQLite a GET cannot safely write)."""
+    sheet = find_sheet(exercise, registration)
     if sheet is None and create:
         owner = {"delegation_id": team_of(registration).id} if exercise.mode == "team" else \
             {"registration_id": registration.id}
@@ -78,7 +89,7 @@ def sheet_for(exercise: Exercise, registration: Registration, create: bool = Tru
                 sheet = Worksheet(exercise=exercise, answers={}, **owner)
                 db.session.add(sheet)
         except IntegrityError:
-            sheet = db.session.scalar(query)
+            sheet = find_sheet(exercise, registration)
     return sheet
 
 
@@ -95,12 +106,26 @@ def may_edit(sheet: Worksheet, registration: Registration) -> bool:
     return sheet.delegation_id == team_of(registration).id
 
 
-def team_members(sheet: Worksheet) -> list[Registration]:
-    if sheet.delegation_id is None:
-        return [sheet.registration] if sheet.registration else []
+def country_team(course, country: str) -> list[Registration]:
+    """A country's approved participants: its team (a country has one delegation per course,
+    which everyone joins on their first save)."""
     return list(db.session.scalars(sa.select(Registration).where(
-        Registration.delegation_id == sheet.delegation_id, Registration.status == "approved")
+        Registration.course_id == course.id, Registration.country == country,
+        Registration.status == "approved", Registration.anonymised_at.is_(None))
         .order_by(Registration.certificate_name)))
+
+
+def team_members(sheet: Worksheet) -> list[Registration]:
+    """Who fills the sheet: the person, or their country's team."""
+    if sheet.exercise.mode != "team":
+        return [sheet.registration] if sheet.registration else []
+    return country_team(sheet.exercise.course, sheet.country)
+
+
+def exercise_for(course, key: str) -> Exercise | None:
+    """The course's exercise of module ``key`` (e.g. "M11"), if the course uses it."""
+    return db.session.scalar(sa.select(Exercise).where(Exercise.course_id == course.id,
+                                                       Exercise.module_key == key))
 
 
 # --- context: choices and references ---------------------------------------------------------

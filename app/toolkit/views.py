@@ -1,2 +1,257 @@
-"""Participants' pages: their worksheets, filled online with autosave."""
-from . import bp  # noqa: F401
+"""Participants' pages: their worksheets, filled online with autosave, or without JavaScript."""
+from types import SimpleNamespace
+from uuid import uuid4
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, jsonify, make_response, redirect, render_template, \
+    request, url_for
+from flask_babel import format_date, format_time
+from flask_wtf.csrf import CSRFError, generate_csrf
+from sqlalchemy.exc import IntegrityError
+
+from ..database import utcnow
+from ..extensions import csrf, db
+from ..i18n import _, _l, timezone_label
+from ..registrations.operations import find_by_token
+from . import bp, filling, forms, operations, translate
+from .models import Exercise, WorksheetRevision
+
+PROGRESS = {"empty": _l("Not started"), "draft": _l("Draft"), "submitted": _l("Submitted for review"),
+            "returned": _l("Returned for revision"), "final": _l("Final")}
+
+bp.add_app_template_global(translate, "translate")
+
+
+@bp.app_template_global()
+def progress_label(progress: str) -> str:
+    return str(PROGRESS.get(progress, progress))
+
+
+@bp.app_template_global()
+def has_endpoint(name: str) -> bool:
+    """Whether a route exists (pages link to routes other features may not have yet)."""
+    return name in current_app.view_functions
+
+
+@bp.app_template_global()
+def worksheet_list(registration) -> list:
+    """The course's exercises, in order, with the progress of ``registration``'s sheets."""
+    items = []
+    for exercise in registration.course.exercises:
+        if exercise.module is not None:
+            sheet = operations.find_sheet(exercise, registration)
+            items.append(SimpleNamespace(exercise=exercise, module=exercise.module, sheet=sheet,
+                                         progress=sheet.progress if sheet else "empty"))
+    return items
+
+
+@bp.app_template_global()
+def saved_label(sheet) -> str:
+    """Who saved the sheet last and when, in the course's time zone."""
+    if sheet.saved_at is None:
+        return ""
+    course = sheet.exercise.course
+    moment = sheet.saved_at.astimezone(ZoneInfo(course.timezone))
+    values = dict(date=format_date(moment, "medium", rebase=False),
+                  time=format_time(moment, "HH:mm", rebase=False), zone=timezone_label(course.timezone))
+    if sheet.saved_by is not None:
+        return _("Last saved by %(name)s on %(date)s at %(time)s, %(zone)s",
+                 name=sheet.saved_by.certificate_name, **values)
+    return _("Last saved on %(date)s at %(time)s, %(zone)s", **values)
+
+
+def refuse(code: int, message: str, json: bool):
+    abort(make_response(jsonify(error=message), code) if json else code)
+
+
+def participant(token: str, json: bool = False):
+    """The registration of a personal link that may fill worksheets (else 404 or 403)."""
+    registration = find_by_token(token)
+    if registration is None:
+        refuse(404, _("This link is not valid."), json)
+    if not operations.may_fill(registration):
+        refuse(403, _("Worksheets open once your place on the course is confirmed."), json)
+    return registration
+
+
+def exercise_of(registration, key: str, json: bool = False) -> Exercise:
+    exercise = operations.exercise_for(registration.course, key)
+    if exercise is None or exercise.module is None:
+        refuse(404, _("This course has no such worksheet."), json)
+    return exercise
+
+
+def csrf_ok() -> bool:
+    """Whether the POST carries a valid CSRF token (form field or X-CSRFToken header)."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return True
+    try:
+        csrf.protect()
+    except CSRFError:
+        return False
+    return True
+
+
+def number(text) -> int | None:
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None
+
+
+@bp.route("/p/<token>/worksheets/")
+def my_worksheets(token: str):
+    registration = participant(token)
+    return render_template("toolkit/worksheets.html", registration=registration,
+                           course=registration.course)
+
+
+@bp.route("/p/<token>/worksheets/<key>", methods=["GET", "POST"])
+def fill(token: str, key: str):
+    registration = participant(token)
+    exercise = exercise_of(registration, key)
+    if request.method == "GET":  # reading writes nothing: the sheet is made by its first save
+        sheet = operations.find_sheet(exercise, registration) or filling.unsaved_sheet(exercise, registration)
+        return page(sheet, registration, add=request.args.get("add"))
+    sheet = operations.sheet_for(exercise, registration)
+    formdata = request.form.copy()
+    action, _colon, target = formdata.get("action", "save").partition(":")
+    if not csrf_ok():
+        return page(sheet, registration, typed=formdata, status=400, notice=_(
+            "This page was open for a long time, so it was not saved. Everything you typed is "
+            "still below: press Save again."))
+    if action == "remove_row":
+        mark_removed(formdata, *target.partition(":")[::2])
+    try:
+        result = operations.save(sheet, formdata, base_version=number(formdata.get("version")),
+                                 save_key=formdata.get("save_key") or None, registration=registration)
+    except operations.SaveRefused as refused:
+        db.session.rollback()  # a sheet made by this save is gone again
+        sheet = operations.find_sheet(exercise, registration) or filling.unsaved_sheet(exercise, registration)
+        return page(sheet, registration, typed=filling.trim_rows(exercise.module, formdata),
+                    notice=str(refused), status=400)
+    missing = []
+    if action == "submit" and not (result.errors or result.conflicts):
+        missing = operations.submit(sheet, registration)
+    db.session.commit()
+    add = target if action == "add_row" else None
+    if result.errors or result.conflicts or missing:
+        return page(sheet, registration, formdata=formdata, result=result, missing=missing, add=add,
+                    status=400 if result.errors or missing else 200)
+    if action == "submit":
+        flash(_("Sent for review. The trainers will read it; you can still change it."), "success")
+    elif action == "save":
+        flash(_("Saved."), "success")
+    return redirect(url_for(".fill", token=token, key=key, add=add) +
+                    (f"#add-{add}" if add else "#worksheet" if action == "remove_row" else ""))
+
+
+def mark_removed(formdata, table: str, row_id: str) -> None:
+    """Mark the row ``row_id`` of ``table`` in ``formdata`` as removed."""
+    suffix = "-row_id"
+    for name in list(formdata.keys()):
+        if name.startswith(f"{table}-") and name.endswith(suffix) and formdata.get(name) == row_id:
+            formdata.setlist(name[:-len(suffix)] + "-delete", ["1"])
+
+
+def page(sheet, registration, *, typed=None, formdata=None, result=None, missing=(), add=None,
+         notice=None, status=200):
+    """The fill page: the stored answers, or after a save the cells that did not save as typed."""
+    exercise, module = sheet.exercise, sheet.exercise.module
+    ctx = operations.context(sheet)
+    errors, conflicts = {}, []
+    if typed is not None:  # nothing was saved: show exactly what was sent
+        form = forms.build(module, ctx, formdata=typed)
+    else:
+        if result is not None:
+            form, errors = filling.display_form(sheet, ctx, formdata, result)
+            conflicts = filling.conflict_notes(sheet, ctx, result.conflicts,
+                                               number(formdata.get("version")))
+        else:
+            form = forms.build(module, ctx, answers=sheet.answers)
+        form.version.data = str(sheet.version)
+    form.save_key.data = uuid4().hex
+    spec = module.field(add) if add else None
+    if spec is not None and spec.type.name == "table" and sheet.status != "final":
+        if len(form[add].entries) < spec.type.maximum(spec):
+            form[add].append_entry({"row_id": forms.new_row_id()})
+        else:
+            notice = _("This table can have at most %(max)d rows.", max=spec.type.maximum(spec))
+    comments = {}
+    for comment in sheet.comments:
+        comments.setdefault(comment.field or "", []).append(comment)
+    return render_template(
+        "toolkit/fill.html", sheet=sheet, exercise=exercise, module=module, course=exercise.course,
+        registration=registration, form=form, ctx=ctx, errors=errors, notice=notice,
+        conflicts={note["key"]: note for note in conflicts}, missing=missing, comments=comments,
+        computed=filling.computed_display(module, sheet.answers, ctx), example=filling.example(module),
+        blank_rows=filling.blank_rows(form, module), cell_key=filling.cell_key, leaves=filling.leaves,
+        team=operations.team_members(sheet) if exercise.mode == "team" else [],
+        posted=request.method == "POST"), status
+
+
+@bp.route("/p/<token>/worksheets/<key>/save", methods=["POST"])
+def autosave(token: str, key: str):
+    """Save what the page's script sends; answer with the merged state as JSON."""
+    registration = participant(token, json=True)
+    exercise = exercise_of(registration, key, json=True)
+    if not csrf_ok():
+        return jsonify(error="csrf", message=_("This page was open for a long time.")), 400
+    base = number(request.form.get("version"))
+    for attempt in (1, 2):
+        sheet = operations.sheet_for(exercise, registration)
+        try:
+            result = operations.save(sheet, request.form, base_version=base, registration=registration,
+                                     save_key=request.form.get("save_key") or None)
+            db.session.commit()
+            break
+        except operations.SaveRefused as refused:
+            db.session.rollback()
+            return jsonify(error=str(refused)), 400
+        except IntegrityError:  # the same save arrived twice at once: the second is a repeat
+            db.session.rollback()
+            if attempt == 2:
+                raise
+    return jsonify(save_answer(sheet, result, request.form, base))
+
+
+def save_answer(sheet, result, formdata, base: int | None) -> dict:
+    """A save's JSON: the result, errors and conflicts named for the page, the merged state."""
+    module = sheet.exercise.module
+    ctx = operations.context(sheet)
+    errors = result.errors
+    if result.repeated:  # the first answer was lost on the way: say again what was wrong
+        errors = forms.read(forms.build(module, ctx, formdata=formdata), module, ctx)[1]
+    state = filling.form_state(forms.build(module, ctx, answers=sheet.answers), module)
+    now = utcnow().astimezone(ZoneInfo(sheet.exercise.course.timezone))
+    key = formdata.get("save_key")  # did this save make a new version (a restored draft said something)?
+    changed = bool(key) and not result.repeated and db.session.scalar(
+        sa.select(WorksheetRevision.id).where(WorksheetRevision.save_key == key)) is not None
+    return {**result.as_json(), "repeated": result.repeated, "changed": changed,
+            "errors": filling.page_errors(module, formdata, errors),
+            "conflicts": filling.conflict_notes(sheet, ctx, result.conflicts, base),
+            "state": state, "rows": {name: [row["row_id"] for row in rows]
+                                     for name, rows in state["rows"].items()},
+            "computed": filling.computed_display(module, sheet.answers, ctx),
+            "time": format_time(now, "HH:mm", rebase=False), "saved_label": saved_label(sheet),
+            "progress": sheet.progress, "progress_label": progress_label(sheet.progress)}
+
+
+@bp.route("/p/<token>/worksheets/<key>/state")
+def state(token: str, key: str):
+    """The sheet's version, status and inputs, and a fresh CSRF token for a page whose session
+    ended."""
+    registration = participant(token, json=True)
+    sheet = operations.find_sheet(exercise_of(registration, key, json=True), registration)
+    fields = {}
+    if sheet is not None:
+        module = sheet.exercise.module
+        fields["state"] = filling.form_state(
+            forms.build(module, operations.context(sheet), answers=sheet.answers), module)
+    response = jsonify(version=sheet.version if sheet else 0, status=sheet.status if sheet else "draft",
+                       csrf_token=generate_csrf(), **fields,
+                       saved_at=sheet.saved_at.isoformat() if sheet and sheet.saved_at else None,
+                       saved_by=sheet.saved_by.certificate_name if sheet and sheet.saved_by else None)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,406 @@
+// Worksheet autosave. Saves 3 s after the last change and when the page is hidden or left; keeps
+// unsaved changes in this browser (offline, reload, expired session) until the server has them;
+// shows teammates' rows and edits, and asks the person to choose where both changed one answer.
+// Without this script the form still saves with its buttons.
+(function () {
+  "use strict";
+  var form = document.getElementById("worksheet");
+  if (!form || !window.fetch || !window.URLSearchParams || !window.FormData || !window.CSS) { return; }
+  var data = form.dataset;
+  var statusLine = document.getElementById("save-status");
+  var META = {csrf_token: true, version: true, save_key: true, action: true};
+  var DELAY = 3000, RETRY = 15000;
+  var timer = null, retryTimer = null, busy = false, again = false, leaving = false;
+  var attempt = null;   // {key, fields, base}: one save, retried with the same key until answered
+  var pending = {};     // input name -> their values, sent instead of mine while a conflict is open
+  var heldBase = null;  // the version a draft goes back to while a conflict is open
+  var restored = false;
+  var synced = fields();  // the form as the server has it
+
+  // --- small helpers ------------------------------------------------------------------------
+  function text(name, values) {
+    var message = data["text" + name] || "";
+    Object.keys(values || {}).forEach(function (key) { message = message.split("{" + key + "}").join(values[key]); });
+    return message;
+  }
+  function show(kind, message) { statusLine.className = "save-status " + kind; statusLine.textContent = message; }
+  function random(length) {
+    var alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", bytes = new Uint8Array(length);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (byte) { return alphabet[byte % 64]; }).join("");
+  }
+  function byName(name) { return form.querySelectorAll('[name="' + CSS.escape(name) + '"]'); }
+  function each(list, callback) { Array.prototype.forEach.call(list, callback); }
+  function base() { return form.elements.version.value; }
+  function fields() {
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, name) { if (!META[name]) { params.append(name, value); } });
+    return params.toString();
+  }
+
+  // --- the draft kept in this browser ---------------------------------------------------------
+  function keepDraft() {
+    var now = fields();
+    try {
+      localStorage.setItem(data.storageKey, JSON.stringify({
+        base: heldBase !== null ? heldBase : base(), fields: now, at: Date.now(),
+        key: attempt && attempt.fields === now ? attempt.key : null}));
+    } catch (error) { /* storage full or disabled: saving still works */ }
+  }
+  function dropDraft() { try { localStorage.removeItem(data.storageKey); } catch (error) { /* ignore */ } }
+  function readDraft() {
+    try { return JSON.parse(localStorage.getItem(data.storageKey) || "null"); } catch (error) { return null; }
+  }
+
+  // --- rows ---------------------------------------------------------------------------------
+  function tableBox(table) { return form.querySelector('[data-table="' + CSS.escape(table) + '"]'); }
+  function cards(box) { return box.querySelectorAll(".rows > .row-card"); }
+  function cardOf(box, rowId) {
+    return Array.prototype.find.call(cards(box), function (card) { return card.dataset.rowId === rowId; }) || null;
+  }
+  function renumber(box) {
+    each(cards(box), function (card, index) { card.querySelector(".row-number").textContent = index + 1; });
+  }
+  function addCard(table, rowId) {
+    var box = tableBox(table), template = document.getElementById("row-template-" + table);
+    var index = Number(box.dataset.nextIndex || 0);
+    box.dataset.nextIndex = index + 1;
+    var card = template.content.firstElementChild.cloneNode(true);
+    each([card].concat(Array.prototype.slice.call(card.querySelectorAll("*"))), function (element) {
+      ["id", "name", "for", "aria-describedby", "data-index"].forEach(function (attribute) {
+        var value = element.getAttribute(attribute);
+        if (value && value.indexOf("__i__") !== -1) { element.setAttribute(attribute, value.split("__i__").join(index)); }
+      });
+    });
+    card.dataset.rowId = rowId || random(8);
+    card.querySelector('[name$="-row_id"]').value = card.dataset.rowId;
+    card.querySelector(".remove-row").value = "remove_row:" + table + ":" + card.dataset.rowId;
+    box.querySelector(".rows").appendChild(card);
+    renumber(box);
+    return card;
+  }
+  function prefixOf(table, card) { return table + "-" + card.dataset.index + "-"; }
+
+  // --- applying a state: {fields: {name: [values]}, rows: {table: [{row_id, cells}]}} --------------
+  function same(a, b) { return String(a).replace(/[^\p{L}\p{N}]/gu, "") === String(b).replace(/[^\p{L}\p{N}]/gu, ""); }
+  function setValues(name, values) {
+    each(byName(name), function (input) {
+      if (input.type === "checkbox" || input.type === "radio") { input.checked = values.indexOf(input.value) !== -1; return; }
+      var value = values.length ? values[0] : "";
+      if (input === document.activeElement && same(input.value, value)) { return; }
+      if (input.value !== value) { input.value = value; }
+    });
+  }
+  function namesIn(root, skipRows) {
+    var names = {};
+    each(root.querySelectorAll("[name]"), function (input) {
+      if (input.tagName === "BUTTON" || META[input.name]) { return; }
+      if (skipRows && input.closest(".row-card")) { return; }
+      names[input.name] = true;
+    });
+    return Object.keys(names);
+  }
+  function applyState(state, skip) {
+    namesIn(form, true).forEach(function (name) {
+      if (!skip[name]) { setValues(name, state.fields[name] || []); }
+    });
+    Object.keys(state.rows).forEach(function (table) {
+      var box = tableBox(table), seen = {};
+      if (!box) { return; }
+      state.rows[table].forEach(function (row) {
+        if (!row.row_id) { return; }
+        seen[row.row_id] = true;
+        var card = cardOf(box, row.row_id) || addCard(table, row.row_id), prefix = prefixOf(table, card);
+        namesIn(card).forEach(function (name) {
+          if (!skip[name]) { setValues(name, row.cells[name.slice(prefix.length)] || []); }
+        });
+      });
+      each(cards(box), function (card) {
+        var kept = namesIn(card).some(function (name) { return skip[name]; });
+        if (!seen[card.dataset.rowId] && !kept) { card.remove(); }
+      });
+      renumber(box);
+    });
+  }
+  function stateOf(encoded) {  // a draft's fields, read back into a state
+    var state = {fields: {}, rows: {}}, rows = {};
+    each(form.querySelectorAll("[data-table]"), function (box) { state.rows[box.dataset.table] = []; });
+    new URLSearchParams(encoded).forEach(function (value, name) {
+      var match = /^([a-z0-9_]+)-(\d+)-(.+)$/.exec(name);
+      if (match && state.rows[match[1]]) {
+        var id = match[1] + "-" + match[2];
+        if (!rows[id]) { rows[id] = {row_id: "", cells: {}}; state.rows[match[1]].push(rows[id]); }
+        (rows[id].cells[match[3]] = rows[id].cells[match[3]] || []).push(value);
+        if (match[3] === "row_id") { rows[id].row_id = value; }
+      } else {
+        (state.fields[name] = state.fields[name] || []).push(value);
+      }
+    });
+    return state;
+  }
+  function applyComputed(computed) {
+    Object.keys(computed.fields || {}).forEach(function (name) {
+      var output = form.querySelector('[data-computed="' + CSS.escape(name) + '"]');
+      if (output) { output.textContent = computed.fields[name]; }
+    });
+    Object.keys(computed.rows || {}).forEach(function (table) {
+      var box = tableBox(table);
+      Object.keys(computed.rows[table]).forEach(function (rowId) {
+        var card = box && cardOf(box, rowId), values = computed.rows[table][rowId];
+        Object.keys(values).forEach(function (column) {
+          var output = card && card.querySelector('[data-computed-column="' + CSS.escape(column) + '"]');
+          if (output) { output.textContent = values[column]; }
+        });
+      });
+    });
+  }
+
+  // --- errors and conflicts at their fields ----------------------------------------------------
+  function clearMarks() {
+    each(form.querySelectorAll(".errors, .conflict:not(.live)"), function (element) { element.remove(); });
+    each(form.querySelectorAll(".has-error"), function (element) { element.classList.remove("has-error"); });
+    each(form.querySelectorAll("[aria-invalid]"), function (element) { element.removeAttribute("aria-invalid"); });
+  }
+  function showErrors(errors) {
+    Object.keys(errors).forEach(function (name) {
+      var input = byName(name)[0], wrapper = input && input.closest(".field");
+      if (!wrapper) { return; }
+      wrapper.classList.add("has-error");
+      input.setAttribute("aria-invalid", "true");
+      var list = document.createElement("ul");
+      list.className = "errors";
+      errors[name].forEach(function (message) {
+        var item = document.createElement("li");
+        item.textContent = message;
+        list.appendChild(item);
+      });
+      var panel = wrapper.querySelector(".conflict");
+      wrapper.insertBefore(list, panel);
+    });
+  }
+  function element(tag, className, content) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (content !== undefined) { node.textContent = content; }
+    return node;
+  }
+  function openConflict(conflict) {
+    var wrapper, prefix;
+    if (conflict.row_id) {
+      var box = tableBox(conflict.field), card = box && cardOf(box, conflict.row_id);
+      if (!card) { return; }
+      prefix = prefixOf(conflict.field, card) + conflict.column;
+      wrapper = card.querySelector('[data-column="' + CSS.escape(conflict.column) + '"]');
+    } else {
+      prefix = conflict.field;
+      wrapper = form.querySelector('[data-field="' + CSS.escape(conflict.field) + '"]');
+    }
+    if (!wrapper) { return; }
+    var theirs = {};
+    Object.keys(conflict.values).forEach(function (suffix) { theirs[prefix + suffix] = conflict.values[suffix]; });
+    Object.keys(theirs).forEach(function (name) { pending[name] = theirs[name]; });
+    var old = wrapper.querySelector(".conflict");
+    if (old) { old.remove(); }
+    var panel = element("div", "conflict live");
+    panel.setAttribute("role", "alert");
+    panel.appendChild(element("p", "", conflict.name ? text("Conflict", {name: conflict.name}) : text("ConflictAnonymous")));
+    var list = element("dl");
+    list.appendChild(element("dt", "", text("Theirs")));
+    list.appendChild(element("dd", "theirs", conflict.theirs_text || text("Empty")));
+    list.appendChild(element("dt", "", text("Yours")));
+    list.appendChild(element("dd", "mine", conflict.mine_text || text("Empty")));
+    panel.appendChild(list);
+    var actions = element("p", "actions");
+    var choices = ["mine", "theirs"].concat(conflict.type === "text" || conflict.type === "long_text" ? ["both"] : []);
+    choices.forEach(function (choice) {
+      var button = element("button", "keep-" + choice, text({mine: "KeepMine", theirs: "KeepTheirs", both: "KeepBoth"}[choice]));
+      button.type = "button";
+      button.addEventListener("click", function () { resolve(choice, theirs, prefix, panel); });
+      actions.appendChild(button);
+    });
+    panel.appendChild(actions);
+    wrapper.appendChild(panel);
+  }
+  function resolve(choice, theirs, prefix, panel) {
+    Object.keys(theirs).forEach(function (name) { delete pending[name]; });
+    if (choice === "theirs") {
+      Object.keys(theirs).forEach(function (name) { setValues(name, theirs[name]); });
+    } else if (choice === "both") {
+      var input = byName(prefix)[0], other = (theirs[prefix] || [""])[0];
+      if (input && other && input.value !== other) {
+        input.value = input.value ? input.value + (input.tagName === "TEXTAREA" ? "\n" : " / ") + other : other;
+      }
+    }
+    panel.remove();
+    if (!Object.keys(pending).length) { heldBase = null; }
+    keepDraft();
+    save({force: true});
+  }
+
+  // --- saving -------------------------------------------------------------------------------
+  function body(sent) {
+    var params = new URLSearchParams(sent.fields);
+    Object.keys(pending).forEach(function (name) {
+      if (!byName(name).length) { delete pending[name]; return; }
+      params.delete(name);
+      pending[name].forEach(function (value) { params.append(name, value); });
+    });
+    params.append("csrf_token", data.csrf);
+    params.append("version", sent.base);
+    params.append("save_key", sent.key);
+    return params.toString();
+  }
+  function schedule(delay) {
+    clearTimeout(timer);
+    timer = setTimeout(save, delay === undefined ? DELAY : delay);
+  }
+  function edited() {
+    if (data.final) { return; }
+    keepDraft();
+    schedule();
+  }
+  function save(options) {
+    options = options || {};
+    clearTimeout(timer);
+    clearTimeout(retryTimer);
+    if (data.final) { return; }
+    var now = fields();
+    if (now === synced && !options.force && !attempt) { return; }
+    if (busy && !options.keepalive) { again = true; return; }
+    if (!attempt || attempt.fields !== now || attempt.base !== base()) {
+      attempt = {key: random(24), fields: now, base: base()};
+    }
+    keepDraft();
+    if (navigator.onLine === false) { offline(); return; }
+    var sent = attempt, encoded = body(sent);
+    var request = {method: "POST", credentials: "same-origin", body: encoded,
+                   keepalive: !!options.keepalive && encoded.length < 60000,
+                   headers: {"Content-Type": "application/x-www-form-urlencoded", "X-CSRFToken": data.csrf,
+                             "Accept": "application/json"}};
+    busy = true;
+    if (!options.keepalive) { show("saving", text("Saving")); }
+    fetch(data.autosaveUrl, request).then(function (response) {
+      return response.json().catch(function () { return null; }).then(function (answer) {
+        busy = false;
+        received(response.status, answer, sent, options);
+      });
+    }, function () {
+      busy = false;
+      offline();
+    });
+  }
+  function offline() {
+    show("offline", text("Offline"));
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(save, RETRY);
+  }
+  function renew() {
+    return fetch(data.stateUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (response) { if (!response.ok) { throw new Error(response.status); } return response.json(); })
+      .then(function (state) { data.csrf = state.csrf_token; form.elements.csrf_token.value = state.csrf_token; });
+  }
+  function received(status, answer, sent, options) {
+    if (status === 200 && answer) {
+      applied(answer, sent);
+    } else if (status === 400 && answer && answer.error === "csrf" && !options.renewed) {
+      renew().then(function () { save({force: true, renewed: true}); }, offline);  // the session ended
+      return;
+    } else if (status === 413) {
+      show("failed", text("Failed", {reason: text("TooLarge")}));
+    } else if (answer && answer.error && status < 500) {
+      show("failed", text("Failed", {reason: answer.message || answer.error}));
+    } else {
+      show("failed", text("Failed", {reason: text("Server")}));
+      retryTimer = setTimeout(save, RETRY);
+    }
+    if (again) { again = false; schedule(0); }
+  }
+  function applied(answer, sent) {
+    var quiet = fields() === sent.fields;  // nothing typed while the save was on its way
+    var errors = answer.errors || {}, skip = {};
+    clearMarks();
+    showErrors(errors);
+    (answer.conflicts || []).forEach(openConflict);
+    if (answer.conflicts && answer.conflicts.length && heldBase === null) { heldBase = sent.base; }
+    Object.keys(errors).concat(Object.keys(pending)).forEach(function (name) { skip[name] = true; });
+    attempt = null;
+    if (quiet) {
+      applyState(answer.state, skip);
+      form.elements.version.value = answer.version;
+      synced = fields();
+      if (Object.keys(errors).length || Object.keys(pending).length) { keepDraft(); } else { dropDraft(); }
+    } else {
+      keepDraft();
+      schedule();
+    }
+    applyComputed(answer.computed || {});
+    document.getElementById("last-saved").textContent = answer.saved_label || "";
+    var badge = document.getElementById("sheet-progress");
+    badge.textContent = answer.progress_label;
+    badge.className = "ws-progress ws-progress-" + answer.progress;
+    var message = Object.keys(errors).length ? text("Failed", {reason: text("Errors")}) :
+      Object.keys(pending).length ? text("Conflicts") : text("Saved", {time: answer.time});
+    if (restored && answer.changed) { message = text("Restored") + " " + message; }
+    restored = false;
+    show(Object.keys(errors).length ? "failed" : Object.keys(pending).length ? "conflict" : "saved", message);
+    if (again) { again = false; schedule(0); }
+  }
+
+  // --- events -------------------------------------------------------------------------------
+  form.addEventListener("input", edited);
+  form.addEventListener("change", edited);
+  form.addEventListener("click", function (event) {
+    var button = event.target.closest("button[name=action]");
+    if (!button || data.final) { return; }
+    var parts = button.value.split(":");
+    if (parts[0] === "add_row") {
+      event.preventDefault();
+      var box = tableBox(parts[1]);
+      if (cards(box).length >= Number(box.dataset.maxRows)) {
+        show("failed", text("MaxRows", {max: box.dataset.maxRows}));
+        return;
+      }
+      var card = addCard(parts[1]), first = card.querySelector("input:not([type=hidden]), select, textarea");
+      if (first) { first.focus(); }
+      edited();
+    } else if (parts[0] === "remove_row") {
+      event.preventDefault();
+      var table = button.closest(".row-card");
+      var owner = table.closest("[data-table]");
+      table.remove();
+      renumber(owner);
+      edited();
+    } else if (parts[0] === "save") {
+      event.preventDefault();
+      save({force: true});
+    } else {
+      // A plain submit: the server saves it under the form's key; should the answer never come,
+      // the next visit sends the draft again under that key, and it counts once.
+      leaving = true;
+      clearTimeout(timer);
+      attempt = {key: form.elements.save_key.value, fields: fields(), base: base()};
+      keepDraft();
+    }
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden" && !leaving) { save({keepalive: true}); }
+  });
+  window.addEventListener("pagehide", function () { if (!leaving) { save({keepalive: true}); } });
+  window.addEventListener("online", function () { save(); });
+  window.addEventListener("offline", function () { if (fields() !== synced) { show("offline", text("Offline")); } });
+
+  // --- on load: a draft left by a reload, a closed tab or an offline spell ----------------------
+  var draft = readDraft();
+  if (data.posted || data.final || !draft) {
+    dropDraft();
+  } else if (draft.fields === synced && String(draft.base) === base()) {
+    dropDraft();
+  } else {
+    applyState(stateOf(draft.fields), {});
+    form.elements.version.value = draft.base;
+    attempt = draft.key ? {key: draft.key, fields: fields(), base: String(draft.base)} : null;
+    restored = true;
+    show("saved", text("Restored"));
+    save({force: true});
+  }
+})();

@@ -1,0 +1,317 @@
+"""Worksheet PDFs (a filled sheet, a blank handout, a country team's pack) and the public
+module library, all through :mod:`app.pdf`.
+
+Every sheet prints under the common header of DOMAIN.md §2 (course and session, country,
+group, facilitators, language, last save, status, organisers' logos, page x of y), on A4
+landscape when its module says so. Answers are escaped by the field types; figures come from
+:mod:`.figures`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from babel.dates import format_date, format_time
+from flask import abort, render_template, request
+from flask_babel import get_locale
+from flask_login import login_required
+from markupsafe import Markup
+from werkzeug.utils import secure_filename
+
+from .. import ROOT
+from ..certificates.views import pdf_response
+from ..courses.models import Course
+from ..courses.views import get_course, get_managed_course
+from ..extensions import db
+from ..i18n import _, current_language, localize
+from ..i18n.languages import endonym
+from ..pdf import render_pdf_string
+from ..reference import country_name, is_country
+from ..registrations.models import Delegation, Registration
+from . import bp, figures, forms, operations, translate
+from .examples import stored_answers
+from .fields import Context
+from .figures.svg import filled_rows
+from .models import Exercise, Worksheet
+from .modules import Module, get, modules
+from .views import exercise_of, participant
+
+CSS = ROOT / "templates" / "pdf" / "toolkit" / "toolkit.css"
+CARD_COLUMNS = {"portrait": 7, "landscape": 13}  # wider tables print as one card per row
+BLANK_ROWS = {"portrait": 6, "landscape": 8}
+
+
+@dataclass
+class Header:
+    """The common header of a worksheet page; empty strings print as lines to write on."""
+
+    course: str = ""
+    session: str = ""
+    country: str = ""
+    group: str = ""
+    facilitators: str = ""
+    language: str = ""
+    saved: str = ""
+    status: str = ""
+    organisers: list = field(default_factory=list)
+
+
+@dataclass
+class Part:
+    """Fields as a document shows them: consecutive values, a table, or a table as cards."""
+
+    kind: str  # values | table | cards
+    spec: object = None
+    label: str = ""
+    values: list[tuple[str, Markup]] = field(default_factory=list)  # (label, html)
+    columns: list = field(default_factory=list)  # (spec, label)
+    rows: list[list[Markup]] = field(default_factory=list)
+
+
+@dataclass
+class Sheet:
+    """A worksheet ready to print: its module, header, figure and fields."""
+
+    module: Module
+    header: Header
+    title: str
+    anchor: str = "sheet-1"
+    figure: Markup = Markup("")
+    parts: list[Part] = field(default_factory=list)
+    blank: bool = False
+
+    @property
+    def page(self) -> str:
+        return self.module.page
+
+
+# --- what a sheet shows ------------------------------------------------------------------------
+
+def present(module: Module, answers: dict, ctx: Context, skip: tuple = ()) -> list[Part]:
+    """The module's fields with their answers as escaped HTML; empty table rows left out."""
+    parts = []
+    for spec in module.fields:
+        if spec.name in skip:
+            continue
+        if spec.type.name != "table":
+            html = spec.type.html(answers.get(spec.name, spec.type.empty()), spec, ctx) or Markup("—")
+            if not (parts and parts[-1].kind == "values"):
+                parts.append(Part("values"))
+            parts[-1].values.append((ctx.tr(spec.label), html))
+            continue
+        columns = [(column, ctx.tr(column.label)) for column in spec.columns]
+        rows = [[column.type.html(row.get(column.name, column.type.empty()), column, ctx)
+                 for column in spec.columns] for row in filled_rows(module, spec.name, answers)]
+        kind = "cards" if len(columns) > CARD_COLUMNS[module.page] else "table"
+        parts.append(Part(kind, spec, ctx.tr(spec.label), columns=columns, rows=rows))
+    return parts
+
+
+def session_label(exercise: Exercise | None) -> str:
+    """"Session 4, day 1, 13:00–14:30": the exercise's session by its place in the agenda."""
+    session = exercise.session if exercise else None
+    if session is None:
+        return ""
+    course = exercise.course
+    taught = [s for s in course.sessions if s.kind != "break"]
+    number = taught.index(session) + 1 if session in taught else len(taught) + 1
+    start, end = session.local(session.starts_at), session.local(session.ends_at)
+    return _("Session %(number)d, day %(day)d, %(start)s–%(end)s", number=number,
+             day=(start.date() - course.start_date).days + 1,
+             start=start.strftime("%H:%M"), end=end.strftime("%H:%M"))
+
+
+def header(course: Course | None, exercise: Exercise | None = None, sheet: Worksheet | None = None,
+           owner: Registration | Delegation | None = None) -> Header:
+    """The header for a sheet of ``owner`` (a person or a country team), or a blank one."""
+    result = Header(language=endonym(current_language()))
+    if course is None:
+        return result
+    result.course = localize(course.title, course.working_language).text
+    result.organisers = course.organisations("organiser") + course.organisations("donor")
+    result.session = session_label(exercise)
+    if exercise and exercise.session:
+        result.facilitators = ", ".join(lead.speaker.name for lead in exercise.session.leads
+                                        if lead.role == "facilitator")
+    if owner is not None:
+        country = owner.country
+        result.country = f"{country} · {country_name(country)}"
+        result.group = _("%(country)s team", country=country_name(country)) \
+            if isinstance(owner, Delegation) else owner.certificate_name
+        result.status = _("Final") if sheet is not None and sheet.status == "final" else _("Draft")
+    if sheet is not None and sheet.saved_at:
+        result.saved = saved_label(sheet.saved_at, course.timezone)
+    return result
+
+
+def saved_label(moment: datetime, zone: str) -> str:
+    """When a sheet was last saved, at the venue: "Apr 9, 2030, 14:05"."""
+    local, locale = moment.astimezone(ZoneInfo(zone)), get_locale() or "en"
+    return f"{format_date(local, 'medium', locale=locale)}, {format_time(local, 'HH:mm', locale=locale)}"
+
+
+def title_of(module: Module) -> str:
+    return f"{module.key} · {translate(module.title)}"
+
+
+def filled(exercise: Exercise, sheet: Worksheet | None, owner, anchor: str = "sheet-1") -> Sheet:
+    """A filled sheet (``sheet`` None: nothing saved yet) of ``owner``."""
+    module = exercise.module
+    if sheet is not None:
+        ctx = operations.context(sheet)
+    else:
+        ctx = Context(country=owner.country, answers={}, translate=translate)
+    answers = forms.computed(module, sheet.answers if sheet else {}, ctx)
+    ctx.answers = answers
+    replaced = getattr(figures.FIGURES.get(module.figure), "replaces", ())
+    return Sheet(module, header(exercise.course, exercise, sheet, owner), title_of(module), anchor,
+                 figures.draw(module, answers, ctx), present(module, answers, ctx, skip=replaced))
+
+
+def owner_of(sheet: Worksheet):
+    return sheet.delegation or sheet.registration
+
+
+def render(sheets: list[Sheet], **context) -> bytes:
+    """The PDF of ``sheets`` (and a cover and contents when ``pack`` is given)."""
+    words = page_words()
+    html = render_template("pdf/toolkit/document.html", sheets=sheets, words=words,
+                           language=current_language(), blank_rows=BLANK_ROWS, cards=CARD_COLUMNS,
+                           translate=translate, **context)
+    return render_pdf_string(html, css=CSS.read_text(encoding="utf-8"))
+
+
+def page_words() -> tuple[str, str, str]:
+    """"Page", "of", "" around the two numbers of "Page x of y" in the reader's language."""
+    parts = re.split(r"%\((page|pages)\)s", _("Page %(page)s of %(pages)s"))
+    if len(parts) != 5 or parts[1] != "page":
+        return "", "/", ""
+    return parts[0].strip(), parts[2].strip(), parts[4].strip()
+
+
+# --- the three documents -------------------------------------------------------------------------
+
+def worksheet_pdf(sheet: Worksheet) -> bytes:
+    """One filled worksheet."""
+    return render([filled(sheet.exercise, sheet, owner_of(sheet))])
+
+
+def blank_pdf(module: Module, course: Course | None = None) -> bytes:
+    """A handout to fill by hand, under the course's header when ``course`` is given."""
+    exercise = operations.exercise_for(course, module.key) if course else None
+    return render([Sheet(module, header(course, exercise), title_of(module), blank=True)])
+
+
+def country_pack_pdf(course: Course, country: str, only: Registration | None = None) -> bytes:
+    """Every sheet of a country's team at ``course``, in exercise order, with a cover and
+    contents; with ``only``, the team's sheets and that person's own (a participant's pack)."""
+    members = operations.country_team(course, country)
+    delegation = db.session.scalar(sa.select(Delegation).where(
+        Delegation.course_id == course.id, Delegation.country == country))
+    sheets = []
+    for exercise in course.exercises:
+        if exercise.module is None:
+            continue
+        if exercise.mode == "team":
+            owners = [delegation] if delegation else []
+        else:
+            owners = [only] if only else members
+        for owner in owners:
+            column = Worksheet.delegation_id if isinstance(owner, Delegation) else Worksheet.registration_id
+            sheet = db.session.scalar(sa.select(Worksheet).where(
+                Worksheet.exercise_id == exercise.id, column == owner.id))
+            if sheet is not None and sheet.version > 0:
+                sheets.append(filled(exercise, sheet, owner, anchor=f"sheet-{len(sheets) + 1}"))
+    pack = {"course": localize(course.title, course.working_language).text,
+            "country": f"{country} · {country_name(country)}", "members": members,
+            "organisers": course.organisations("organiser") + course.organisations("donor")}
+    return render(sheets, pack=pack)
+
+
+def type_label(spec) -> str:
+    """What kind of answer a field takes, for the library ("Choice", "Table"…)."""
+    labels = {"text": _("Text"), "long_text": _("Long text"), "choice": _("One choice"),
+              "multi_choice": _("Several choices"), "number": _("Number"), "money": _("Amount"),
+              "date": _("Date"), "table": _("Table"), "computed": _("Worked out"),
+              "reference": _("Linked to another worksheet")}
+    if spec.type.name == "scale":
+        return _("Score %(low)s–%(high)s", low=spec.get("min", 1), high=spec.get("max", 5))
+    return labels.get(spec.type.name, spec.type.name)
+
+
+# --- routes -------------------------------------------------------------------------------------
+
+def _pdf(data: bytes, *names: str):
+    return pdf_response(data, secure_filename("-".join(names) + ".pdf"))
+
+
+@bp.route("/toolkit/")
+def library():
+    """The public list of the toolkit's modules."""
+    return render_template("toolkit/library.html", modules=modules().values(), translate=translate)
+
+
+@bp.route("/toolkit/<key>")
+def module_page(key: str):
+    """A module's purpose, help, fields and worked example, with its blank handout."""
+    module = get(key) or abort(404)
+    example = module.example or {}
+    answers = stored_answers(module, example.get("answers") or {})
+    ctx = Context(country=example.get("country", ""), answers=answers, translate=translate)
+    answers = forms.computed(module, answers, ctx)
+    ctx.answers = answers
+    replaced = getattr(figures.FIGURES.get(module.figure), "replaces", ())
+    return render_template("toolkit/module.html", module=module, translate=translate, type_label=type_label,
+                           country=example.get("country", ""), figure=figures.draw(module, answers, ctx),
+                           parts=present(module, answers, ctx, skip=replaced) if answers else [])
+
+
+@bp.route("/toolkit/<key>/blank.pdf", endpoint="blank_pdf")
+def blank_pdf_view(key: str):
+    """The module's blank handout; ``?course=<slug>`` prints that course in the header."""
+    module = get(key) or abort(404)
+    slug = request.args.get("course")
+    course = get_course(slug) if slug else None
+    return _pdf(blank_pdf(module, course), module.key, "blank")
+
+
+@bp.route("/p/<token>/worksheets/<key>.pdf")
+def my_sheet_pdf(token: str, key: str):
+    """The participant's own or team's sheet."""
+    registration = participant(token)
+    exercise = exercise_of(registration, key)
+    sheet = operations.find_sheet(exercise, registration)
+    owner = registration if exercise.mode != "team" else operations.find_team(registration) or \
+        Delegation(course_id=registration.course_id, country=registration.country)  # not stored
+    return _pdf(render([filled(exercise, sheet, owner)]), key, registration.country)
+
+
+@bp.route("/p/<token>/worksheets/pack.pdf")
+def my_pack_pdf(token: str):
+    """The team's sheets and the participant's own, in one PDF."""
+    registration = participant(token)
+    return _pdf(country_pack_pdf(registration.course, registration.country, only=registration),
+                registration.course.slug, registration.country)
+
+
+@bp.route("/courses/<slug>/exercises/<key>/sheets/<int:sheet_id>.pdf")
+@login_required
+def sheet_pdf(slug: str, key: str, sheet_id: int):
+    course = get_managed_course(slug)
+    sheet = db.session.get(Worksheet, sheet_id)
+    if sheet is None or sheet.exercise.course_id != course.id or sheet.exercise.module_key != key \
+            or sheet.exercise.module is None:
+        abort(404)
+    return _pdf(worksheet_pdf(sheet), key, sheet.country, str(sheet.id))
+
+
+@bp.route("/courses/<slug>/exercises/pack/<country>.pdf")
+@login_required
+def pack_pdf(slug: str, country: str):
+    course = get_managed_course(slug)
+    if not is_country(country) or not operations.country_team(course, country):
+        abort(404)
+    return _pdf(country_pack_pdf(course, country), course.slug, country)

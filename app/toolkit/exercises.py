@@ -1,0 +1,192 @@
+"""A course's exercises as its trainers arrange them, and how far each sheet has come."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import ngettext
+from sqlalchemy.orm import selectinload
+
+from ..agenda.models import AgendaSession
+from ..auth.models import User
+from ..courses.models import Course
+from ..extensions import db
+from ..i18n import _
+from ..i18n.multilingual import MultilingualText
+from ..reference import country_name
+from ..registrations.models import Registration
+from .figures.svg import filled_rows
+from .models import MODES, Exercise, Worksheet, WorksheetRevision
+from .modules import get
+
+PROGRESS = ("empty", "draft", "submitted", "returned", "final")
+
+
+class ExerciseRefused(Exception):
+    """A change the trainer cannot make; the message (translated) says why, ``field`` where."""
+
+    def __init__(self, message: str, field: str = ""):
+        super().__init__(message)
+        self.field = field
+
+
+def answered(exercise: Exercise) -> int:
+    """How many of the exercise's worksheets hold answers (saved at least once)."""
+    return db.session.scalar(sa.select(sa.func.count(Worksheet.id)).where(
+        Worksheet.exercise_id == exercise.id, Worksheet.version > 0))
+
+
+def add_exercise(course: Course, key: str) -> Exercise:
+    """Add the toolkit module ``key`` to the course, after its other exercises."""
+    if get(key) is None:
+        raise ExerciseRefused(_("There is no toolkit module %(key)s.", key=key[:8]))
+    if any(exercise.module_key == key for exercise in course.exercises):
+        raise ExerciseRefused(_("%(key)s is already an exercise of this course.", key=key))
+    exercise = Exercise(module_key=key, mode="team", instructions=MultilingualText(),
+                        position=max((e.position for e in course.exercises), default=-1) + 1)
+    course.exercises.append(exercise)
+    return exercise
+
+
+def update_exercise(exercise: Exercise, *, mode: str, session: AgendaSession | None,
+                    instructions: MultilingualText) -> None:
+    """Change who fills the exercise, the session it belongs to, and its instructions."""
+    if mode not in MODES:
+        raise ExerciseRefused(_("Choose who fills the worksheet."), "mode")
+    if session is not None and session.course_id != exercise.course_id:
+        raise ExerciseRefused(_("Choose a session of this course."), "session")
+    if mode != exercise.mode:
+        count = answered(exercise)
+        if count:
+            raise ExerciseRefused(ngettext(
+                "%(num)d worksheet of this exercise already holds answers: it would have no owner "
+                "if the exercise changed between one sheet per team and one per participant. Keep "
+                "the mode, or remove the exercise and add it again.",
+                "%(num)d worksheets of this exercise already hold answers: they would have no "
+                "owner if the exercise changed between one sheet per team and one per participant. "
+                "Keep the mode, or remove the exercise and add it again.", count), "mode")
+        for sheet in list(exercise.worksheets):  # empty sheets of the old mode: nothing lost
+            db.session.delete(sheet)
+        exercise.mode = mode
+    exercise.session = session
+    exercise.instructions = instructions
+
+
+def move(exercise: Exercise, direction: str) -> None:
+    """Swap the exercise with its neighbour ``up`` or ``down`` in the course's order."""
+    ordered = sorted(exercise.course.exercises, key=lambda e: (e.position, e.id or 0))
+    index = ordered.index(exercise)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(ordered):
+        ordered[index], ordered[other] = ordered[other], ordered[index]
+    for position, item in enumerate(ordered):
+        item.position = position
+
+
+def remove(exercise: Exercise, confirmed: bool) -> int:
+    """Remove the exercise and its worksheets; refused unless ``confirmed`` when some hold
+    answers. Returns how many sheets with answers went with it."""
+    count = answered(exercise)
+    if count and not confirmed:
+        raise ExerciseRefused(ngettext(
+            "%(key)s has %(num)d worksheet with answers. Tick the box to confirm that it is "
+            "deleted with the exercise.",
+            "%(key)s has %(num)d worksheets with answers. Tick the box to confirm that they are "
+            "deleted with the exercise.", count, key=exercise.module_key))
+    course = exercise.course
+    course.exercises.remove(exercise)
+    db.session.delete(exercise)
+    for position, item in enumerate(sorted(course.exercises, key=lambda e: e.position)):
+        item.position = position
+    return count
+
+
+# --- progress --------------------------------------------------------------------------------
+
+@dataclass
+class Line:
+    """One row of an exercise's progress list: a country team or one participant."""
+
+    country: str
+    members: list[Registration]
+    sheet: Worksheet | None = None
+    rows: dict[str, int] = field(default_factory=dict)  # table name → rows with something in them
+
+    @property
+    def progress(self) -> str:
+        return self.sheet.progress if self.sheet else "empty"
+
+    @property
+    def comments(self) -> int:
+        return len(self.sheet.comments) if self.sheet else 0
+
+
+def lines(exercise: Exercise) -> list[Line]:
+    """Every team (team mode) or approved participant (individual mode) and their sheet, by
+    country; sheets not created yet count as empty, and none is created here."""
+    sheets = db.session.scalars(sa.select(Worksheet).where(Worksheet.exercise_id == exercise.id)
+                                .options(selectinload(Worksheet.comments),
+                                         selectinload(Worksheet.delegation),
+                                         selectinload(Worksheet.registration),
+                                         selectinload(Worksheet.saved_by))).all()
+    people = db.session.scalars(sa.select(Registration).where(
+        Registration.course_id == exercise.course_id, Registration.status == "approved",
+        Registration.anonymised_at.is_(None)).options(selectinload(Registration.delegation))
+        .order_by(Registration.certificate_name, Registration.id)).all()
+    found: list[Line] = []
+    if exercise.mode == "team":
+        teams: dict[str, Line] = {}
+        for person in people:
+            country = person.delegation.country if person.delegation else person.country
+            teams.setdefault(country, Line(country, [])).members.append(person)
+        for sheet in sheets:
+            if sheet.delegation is not None:
+                country = sheet.delegation.country
+                teams.setdefault(country, Line(country, [])).sheet = sheet
+        found = list(teams.values())
+    else:
+        by_person = {sheet.registration_id: sheet for sheet in sheets if sheet.registration_id}
+        found = [Line(person.country, [person], by_person.pop(person.id, None))
+                 for person in people]
+        found += [Line(sheet.country, [sheet.registration], sheet) for sheet in by_person.values()
+                  if sheet.registration is not None]  # no longer approved, but they wrote
+    module = exercise.module
+    for line in found:
+        answers = line.sheet.answers if line.sheet else {}
+        line.rows = {spec.name: len(filled_rows(module, spec.name, answers))
+                     for spec in (module.tables() if module else ())}
+    return sorted(found, key=lambda line: (country_name(line.country),
+                                           [member.certificate_name for member in line.members]))
+
+
+def counts(found: list[Line]) -> dict[str, int]:
+    """How many lines are at each stage, every stage listed."""
+    result = dict.fromkeys(PROGRESS, 0)
+    for line in found:
+        result[line.progress] += 1
+    return result
+
+
+@dataclass
+class Saved:
+    """One saved version of a sheet, for its history."""
+
+    version: int
+    base_version: int
+    who: str
+    at: datetime
+    conflicts: int
+
+
+def history(sheet: Worksheet) -> list[Saved]:
+    """Every saved version of the sheet, newest first: by whom, when, with how many conflicts."""
+    revisions = db.session.scalars(
+        sa.select(WorksheetRevision).where(WorksheetRevision.worksheet_id == sheet.id)
+        .options(selectinload(WorksheetRevision.registration))
+        .order_by(WorksheetRevision.version.desc())).all()
+    users = {user.id: user.name for user in db.session.scalars(sa.select(User).where(
+        User.id.in_({r.user_id for r in revisions if r.user_id})))}
+    return [Saved(r.version, r.base_version,
+                  r.registration.certificate_name if r.registration else users.get(r.user_id, ""),
+                  r.saved_at, len(r.conflicts or ())) for r in revisions]
