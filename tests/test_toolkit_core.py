@@ -220,3 +220,88 @@ def test_m8_totals_and_funding_gap_are_computed_from_the_rows(app):
     assert result["costs"][0]["gap"] == "384000000"
     assert (result["grand_total"], result["secured_total"], result["gap_total"]) == \
         ("960001000", "576000000", "384001000")
+
+
+@pytest.mark.parametrize("field, example", [
+    ("  - {name: kind, type: [choice], label: Kind}", ""),
+    ("  - {name: rows, type: table, label: Rows, columns: [{name: a, type: text, label: A}]}",
+     "example:\n  answers:\n    rows: [just a string]\n"),
+    ("  - {name: kind, type: choice, label: Kind, options: [{value: a, label: A}]}",
+     "example:\n  answers:\n    kind: {value: a}\n"),
+])
+def test_odd_files_are_reported_never_crash_the_loader(tmp_path, runner, field, example):
+    write_module(tmp_path, "m01-good", GOOD)
+    write_module(tmp_path, "m02-odd", GOOD.replace("M1", "M2").replace(
+        "  - {name: notes, type: long_text, label: Notes}", field) + example)
+    modules, problems = load_all(tmp_path)
+    assert list(modules) == ["M1"] and len(problems) == 1 and "m02-odd" in str(problems[0])
+    result = runner.invoke(args=["toolkit", "check", str(tmp_path)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_a_reference_to_a_missing_module_is_reported_but_the_module_still_loads(tmp_path):
+    write_module(tmp_path, "m02", GOOD.replace("M1", "M2").replace(
+        "  - {name: notes, type: long_text, label: Notes}",
+        "  - {name: ref, type: reference, label: Ref, module: M9, field: rows, label_column: x}"))
+    modules, problems = load_all(tmp_path)
+    assert list(modules) == ["M2"] and "refers to M9.rows.x" in str(problems[0])
+
+
+def test_blank_times_and_years_count_once_and_absurd_products_show_nothing(app):
+    from app.toolkit.examples import stored_answers
+    from app.toolkit.fields import Context
+    from app.toolkit.forms import computed
+    from app.toolkit.modules import get
+
+    module = get("M8")
+    huge = 99999999999999
+    answers = stored_answers(module, {"currency": "VND", "costs": [
+        {"quantity": 800, "unit_cost": 1200000},  # times a year, years, secured left blank
+        {"quantity": huge, "unit_cost": huge, "frequency": huge, "years": huge}]})
+    with app.test_request_context():
+        ctx = Context(country="VN", answers=answers)
+        result = computed(module, answers, ctx)
+        total = module.field("costs").columns[-1]
+        assert total.type.display(result["costs"][1]["gap"], total, ctx) == ""
+    assert result["costs"][0]["total"] == result["costs"][0]["gap"] == "960000000"
+    assert result["costs"][1]["total"] == ""  # beyond any budget: not shown, never a crash
+    assert result["gap_total"] == "960000000"
+
+
+def test_a_link_to_a_row_a_teammate_removed_survives_the_next_save(app, make_course, make_registration,
+                                                                     make_exercise):
+    course = make_course()
+    plan, costs = make_exercise(course, "M11"), make_exercise(course, "M8")
+    ha = make_registration(course)
+    minh = make_registration(course, certificate_name="Trần Văn Minh")
+    with app.test_request_context():
+        plan_sheet, cost_sheet = operations.sheet_for(plan, ha), operations.sheet_for(costs, ha)
+        operations.save(plan_sheet, MultiDict({"actions-0-row_id": "r1", "actions-0-action": "Train"}),
+                        base_version=0, registration=ha)
+        operations.save(cost_sheet, MultiDict({"costs-0-row_id": "c1", "costs-0-action-row": "r1"}),
+                        base_version=0, registration=ha)
+        operations.save(plan_sheet, MultiDict({"actions-0-row_id": "r1", "actions-0-action": ""}),
+                        base_version=1, registration=minh)  # emptied for a moment
+        operations.save(cost_sheet, MultiDict({"costs-0-row_id": "c1", "costs-0-action-row": "r1",
+                                               "costs-0-cost_item": "Venue"}),
+                        base_version=1, registration=ha)
+        db.session.commit()
+    assert cost_sheet.answers["costs"][0]["action"] == {"row": "r1", "text": "Train"}
+    assert cost_sheet.answers["costs"][0]["cost_item"] == "Venue"
+
+
+def test_an_individual_sheet_offers_only_its_owners_rows(app, make_course, make_registration,
+                                                         make_exercise):
+    course = make_course()
+    results = make_exercise(course, "M3", mode="individual")
+    indicators = make_exercise(course, "M4", mode="individual")
+    sari = make_registration(course, country="ID", certificate_name="Sari")
+    ha = make_registration(course)
+    with app.test_request_context():
+        operations.save(operations.sheet_for(results, sari), MultiDict(
+            {"results-0-row_id": "s1", "results-0-statement": "Sari's result"}), base_version=0,
+            registration=sari)
+        mine = operations.sheet_for(indicators, ha)
+        assert operations.context(mine).references["M3.results"] == []
+        assert operations.context(operations.sheet_for(indicators, sari)).references["M3.results"] == \
+            [("s1", "Sari's result")]

@@ -8,6 +8,15 @@ from flask import Blueprint
 from ..i18n import TRANSLATIONS, LanguageDomain
 
 bp = Blueprint("toolkit", __name__)
+
+
+@bp.record_once
+def load_modules(state) -> None:
+    """Check the module files at start-up (problems are logged; valid modules still load)."""
+    from .modules import modules
+
+    with state.app.app_context():
+        modules()
 domain = LanguageDomain(str(TRANSLATIONS), domain="toolkit")
 
 

@@ -35,6 +35,9 @@ RESERVED = {"row_id", "delete", "csrf_token", "version", "save_key", "action"}  
 RESERVED_COLUMNS = {"row_id", "delete"}  # a table row's own inputs
 
 
+LARGEST = Decimal("1e18")  # computed values beyond this are not shown (no budget is this big)
+
+
 class DefinitionError(ValueError):
     """A module definition is wrong; the message says where and what."""
 
@@ -342,7 +345,8 @@ class Number(FieldType):
     """A number, optionally whole and between bounds."""
 
     name = "number"
-    extra_keys = frozenset({"min", "max", "whole", "grouping"})  # grouping: false for years
+    # grouping: false prints years as 2023; if_empty: the value formulas use when left blank
+    extra_keys = frozenset({"min", "max", "whole", "grouping", "if_empty"})
 
     def check(self, spec, where):
         problems = super().check(spec, where)
@@ -412,7 +416,7 @@ class Money(FieldType):
     chosen once for the sheet (``currency_field``)."""
 
     name = "money"
-    extra_keys = frozenset({"currency_field", "min"})
+    extra_keys = frozenset({"currency_field", "min", "if_empty"})
 
     def check(self, spec, where):
         problems = super().check(spec, where)
@@ -623,9 +627,11 @@ def evaluate(formula: str, values: dict, tables: dict | None = None) -> Decimal 
         raise ValueError(type(node).__name__)
 
     try:
-        return run(ast.parse(formula, mode="eval"))
+        result = run(ast.parse(formula, mode="eval"))
     except (LookupError, ArithmeticError):
         return None
+    # Each input is below 10^15; products of several can be absurd: show nothing, never crash.
+    return result if result.is_finite() and abs(result) < LARGEST else None
 
 
 @register

@@ -169,6 +169,8 @@ def _number(spec: FieldSpec, value) -> Decimal | None:
     if isinstance(value, dict):
         value = value.get("amount")
     if value in (None, ""):
+        value = spec.get("if_empty")  # e.g. "times a year" left blank counts as 1
+    if value in (None, ""):
         return None
     try:
         return Decimal(str(value))

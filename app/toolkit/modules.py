@@ -81,7 +81,11 @@ def load_all(folder: Path = FOLDER) -> tuple[dict[str, Module], list[Problem]]:
     """Every valid module by key, in number order, and the problems of the others."""
     modules, problems = {}, []
     for path in sorted(folder.glob("*/module.yaml")):
-        module, found = load(path)
+        try:
+            module, found = load(path)
+        except Exception as error:  # noqa: BLE001 - a file we did not foresee must not stop the rest
+            module, found = None, [Problem(_rel(path), "", f"could not be checked ({type(error).__name__}: "
+                                           f"{error}); compare it with m01-stakeholder-map")]
         if module and module.key in modules:
             found.append(Problem(_rel(path), "key", f"{module.key} is also used by "
                                  f"{_rel(modules[module.key].path)}"))
@@ -89,10 +93,9 @@ def load_all(folder: Path = FOLDER) -> tuple[dict[str, Module], list[Problem]]:
             problems.extend(found)
         elif module:
             modules[module.key] = module
+    # A reference to a module that is missing is reported, but the module still loads: its
+    # field then takes free text, and sheets already filled stay reachable.
     problems.extend(_check_references(modules))
-    for problem in problems:
-        if problem.path in {_rel(m.path) for m in modules.values()}:
-            modules = {k: m for k, m in modules.items() if _rel(m.path) != problem.path}
     return dict(sorted(modules.items(), key=lambda item: item[1].number)), problems
 
 
@@ -162,7 +165,7 @@ def _fields(raw, where: str, path: str, problems: list, top: bool) -> list[Field
             problems.append(Problem(path, label, f"name {name!r} is used twice"))
             continue
         seen.add(name)
-        kind = REGISTRY.get(item.get("type"))
+        kind = REGISTRY.get(item.get("type")) if isinstance(item.get("type"), str) else None
         if kind is None:
             problems.append(Problem(path, label, f"type {item.get('type')!r} is not one of "
                                     f"{', '.join(sorted(REGISTRY))}"))
@@ -252,7 +255,11 @@ def _check_example(module: Module, example, path: str) -> list[Problem]:
                 continue
             columns = {column.name: column for column in spec.columns}
             for number, row in enumerate(value, 1):
-                for column, cell in (row or {}).items():
+                if not isinstance(row, dict):
+                    problems.append(Problem(path, f"example.answers.{name}[{number}]",
+                                            "must be a mapping of column names to answers"))
+                    continue
+                for column, cell in row.items():
                     where = f"example.answers.{name}[{number}].{column}"
                     if column not in columns:
                         problems.append(Problem(path, where, "is not a column of the table"))
@@ -268,6 +275,10 @@ def _check_example(module: Module, example, path: str) -> list[Problem]:
 def _check_value(spec: FieldSpec, value, country: str = "") -> list[str]:
     kind = spec.type.name
     values = {v for v, _ in spec.options}
+    if kind in ("choice", "multi_choice") and not isinstance(value, (str, list)):
+        return [f"{value!r} must be an option value (or a list of them)"]
+    if kind == "multi_choice" and not all(isinstance(item, str) for item in value):
+        return [f"{value!r} must be a list of option values"]
     if spec.options_from and value not in ("", None):
         from .fields import option_source
 
@@ -304,7 +315,7 @@ def modules() -> dict[str, Module]:
     if "modules" not in _cache:
         found, problems = load_all()
         for problem in problems:
-            log.warning("toolkit module left out: %s", problem)
+            log.warning("toolkit module problem: %s", problem)
         _cache["modules"] = found
     return _cache["modules"]
 

@@ -136,8 +136,27 @@ def context(sheet: Worksheet, answers: dict | None = None) -> Context:
     references = {}
     for key in sorted(module.references()) if module else ():
         references[key] = reference_rows(sheet, key)
-    return Context(country=sheet.country, answers=answers if answers is not None else sheet.answers,
-                   references=references, translate=translate)
+    answers = answers if answers is not None else sheet.answers
+    if module:
+        _keep_linked_rows(module, answers, references)
+    return Context(country=sheet.country, answers=answers, references=references, translate=translate)
+
+
+def _keep_linked_rows(module: Module, answers: dict, references: dict) -> None:
+    """Offer rows this sheet links to even when they are gone from the other sheet (deleted, or
+    emptied for a moment by a teammate), labelled as saved, so a save never drops the link."""
+    for spec in module.fields:
+        for column in spec.columns or [spec]:
+            if column.type.name != "reference":
+                continue
+            rows = references.setdefault(column.type.key(column), [])
+            known = {row_id for row_id, _label in rows}
+            values = [row.get(column.name) for row in answers.get(spec.name) or ()] \
+                if spec.columns else [answers.get(spec.name)]
+            for value in values:
+                if isinstance(value, dict) and value.get("row") and value["row"] not in known:
+                    rows.append((value["row"], value.get("text") or value["row"]))
+                    known.add(value["row"])
 
 
 def reference_rows(sheet: Worksheet, key: str) -> list[tuple[str, str]]:
@@ -159,8 +178,9 @@ def reference_rows(sheet: Worksheet, key: str) -> list[tuple[str, str]]:
                                    Worksheet.registration_id.in_(members)))
     else:
         registration = sheet.registration
-        query = query.where(sa.or_(Worksheet.registration_id == registration.id,
-                                   Worksheet.delegation_id == registration.delegation_id))
+        own = Worksheet.registration_id == registration.id
+        team = find_team(registration)  # never "delegation_id IS NULL": that is everyone's
+        query = query.where(sa.or_(own, Worksheet.delegation_id == team.id) if team else own)
     label_column = _label_column(sheet.exercise.module, key)
     rows = []
     for other in db.session.scalars(query.order_by(Worksheet.id)):

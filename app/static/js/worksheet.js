@@ -373,6 +373,12 @@
     } else if (parts[0] === "save") {
       event.preventDefault();
       save({force: true});
+    } else if (Object.keys(pending).length) {
+      // A submit would send my values against the newest version: their edit would be lost.
+      event.preventDefault();
+      show("conflict", text("ChooseFirst"));
+      var open = form.querySelector(".conflict.live button");
+      if (open) { open.focus(); }
     } else {
       // A plain submit: the server saves it under the form's key; should the answer never come,
       // the next visit sends the draft again under that key, and it counts once.
@@ -391,7 +397,9 @@
 
   // --- on load: a draft left by a reload, a closed tab or an offline spell ----------------------
   var draft = readDraft();
-  if (data.posted || data.final || !draft) {
+  if (data.final && draft && draft.fields !== synced) {
+    show("failed", text("FinalKept"));  // kept, not dropped: it comes back once reopened
+  } else if (data.posted || data.final || !draft) {
     dropDraft();
   } else if (draft.fields === synced && String(draft.base) === base()) {
     dropDraft();
