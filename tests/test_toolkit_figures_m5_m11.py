@@ -13,7 +13,8 @@ from babel.dates import get_month_names
 
 from app.i18n import force_locale
 from app.toolkit import documents, figures, forms, translate
-from app.toolkit.fields import Context, format_money
+from app.toolkit.fields import Context
+from app.toolkit.numbers import format_money
 from app.toolkit.figures import m06_gantt, m08_cost_table, m10_upr_matrix, m11_action_plan
 from app.toolkit.modules import get
 from app.toolkit.operations import team_of

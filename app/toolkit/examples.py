@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .fields import FieldSpec, decimal_string
+from .fields import FieldSpec
+from .numbers import decimal_string
 from .modules import Module
 
 

@@ -9,15 +9,12 @@ numbers and amounts as decimal strings (never floats), dates as ISO strings.
 """
 from __future__ import annotations
 
-import ast
-import operator
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from babel import numbers as babel_numbers
 from babel.dates import format_date
 from flask_babel import get_locale
 from markupsafe import Markup, escape
@@ -26,20 +23,16 @@ from wtforms import DateField, FieldList, FormField, HiddenField, SelectField, S
 from wtforms.fields.core import UnboundField
 
 from ..forms import Form, MultiCheckboxField, choices
-from ..i18n import _, _l, babel_locale, current_language
+from ..i18n import _, _l
+from .formulas import formula_names
+from .numbers import NumberInput, decimal_string, format_money, format_number
+from .options import option_source
 
 REGISTRY: dict[str, "FieldType"] = {}
 NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 ROW_ID = re.compile(r"[A-Za-z0-9_-]{1,24}")
 RESERVED = {"row_id", "delete", "csrf_token", "version", "save_key", "action"}  # form's own names
 RESERVED_COLUMNS = {"row_id", "delete"}  # a table row's own inputs
-
-
-LARGEST = Decimal("1e18")  # computed values beyond this are not shown (no budget is this big)
-
-
-class DefinitionError(ValueError):
-    """A module definition is wrong; the message says where and what."""
 
 
 @dataclass
@@ -266,80 +259,6 @@ class MultiChoice(_Choices):
         return ", ".join(self.label_of(item, spec, ctx) for item in value or ())
 
 
-def parse_number(text: str) -> Decimal:
-    """Read a number as people type it: "1.200.000" in Vietnamese, "1,200,000" or "20,5"."""
-    text = (text or "").strip().replace("\u00a0", "").replace(" ", "").replace("\u202f", "")
-    if not text:
-        raise InvalidOperation(text)
-    try:
-        return babel_numbers.parse_decimal(text, locale=get_locale() or babel_locale(current_language()),
-                                           strict=True)
-    except babel_numbers.NumberFormatError:
-        pass
-    for candidate in (text, text.replace(",", "."), text.replace(",", ""), text.replace(".", "")):
-        try:
-            value = Decimal(candidate)
-        except InvalidOperation:
-            continue
-        if value.is_finite():
-            return value
-    raise InvalidOperation(text)
-
-
-class NumberInput(StringField):
-    """A number typed as text, so a decimal comma or grouping in the reader's style is fine."""
-
-    def __init__(self, *args, minimum=None, maximum=None, whole=False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.minimum, self.maximum, self.whole = minimum, maximum, whole
-        self.number: Decimal | None = None
-
-    def _value(self):
-        if isinstance(self.data, (int, Decimal)):
-            return format_number(self.data)
-        return super()._value()
-
-    def pre_validate(self, form):
-        self.number = None
-        if self.data in (None, ""):
-            return
-        if isinstance(self.data, (int, Decimal)):
-            self.number = Decimal(self.data)
-        else:
-            try:
-                self.number = parse_number(str(self.data))
-            except InvalidOperation:
-                raise ValidationError(_("Type a number here, such as %(example)s.",
-                                        example=format_number(Decimal("1250.5"))))
-        if abs(self.number) >= Decimal("1e15"):
-            self.number = None
-            raise ValidationError(_("This number is too large."))
-        if self.whole and self.number != self.number.to_integral_value():
-            self.number = None
-            raise ValidationError(_("Type a whole number here."))
-        if self.minimum is not None and self.number < Decimal(str(self.minimum)) or \
-                self.maximum is not None and self.number > Decimal(str(self.maximum)):
-            low, high = self.minimum, self.maximum
-            self.number = None
-            raise ValidationError(_("Type a number from %(low)s to %(high)s.",
-                                    low=format_number(low if low is not None else "-∞"),
-                                    high=format_number(high if high is not None else "∞")))
-
-
-def format_number(value) -> str:
-    if isinstance(value, str) and not re.fullmatch(r"-?\d+(\.\d+)?", value):
-        return value
-    return babel_numbers.format_decimal(Decimal(str(value)), locale=get_locale() or "en",
-                                        decimal_quantization=False)
-
-
-def decimal_string(number: Decimal | None) -> str:
-    if number is None:
-        return ""
-    text = format(number.normalize(), "f")
-    return text
-
-
 @register
 class Number(FieldType):
     """A number, optionally whole and between bounds."""
@@ -394,20 +313,6 @@ class Scale(Number):
         if value in (None, ""):
             return ""
         return f"{value}/{int(spec.get('max', 5))}"
-
-
-def format_money(amount, currency: str) -> str:
-    """An amount with its currency, whole amounts without decimals ("VND 960,000,000")."""
-    if amount in (None, ""):
-        return ""
-    amount = Decimal(str(amount))
-    locale = get_locale() or "en"
-    if not currency:
-        return format_number(amount)
-    if amount == amount.to_integral_value():
-        return babel_numbers.format_currency(amount, currency, format="¤#,##0", locale=locale,
-                                             currency_digits=False)
-    return babel_numbers.format_currency(amount, currency, locale=locale)
 
 
 @register
@@ -576,64 +481,6 @@ class Reference(FieldType):
         return labels.get(value.get("row") or "", value.get("text", ""))
 
 
-_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-              ast.Div: operator.truediv}
-
-
-def formula_names(formula: str) -> set[str]:
-    """The field names a formula reads (raises SyntaxError or ValueError if it is not one)."""
-    tree = ast.parse(formula, mode="eval")
-    names, tables = set(), set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            names.add(node.id)
-        elif isinstance(node, ast.Call):
-            if not (isinstance(node.func, ast.Name) and node.func.id == "sum" and len(node.args) == 1
-                    and isinstance(node.args[0], ast.Attribute)):
-                raise ValueError("only sum(table.column) may be called")
-            if not isinstance(node.args[0].value, ast.Name):
-                raise ValueError("write sum(table.column)")
-            names.add(f"{node.args[0].value.id}.{node.args[0].attr}")
-            tables.add(node.args[0].value)
-        elif not isinstance(node, (ast.Expression, ast.BinOp, ast.UnaryOp, ast.USub, ast.Constant,
-                                   ast.Load, ast.Attribute, *_OPERATORS)):
-            raise ValueError(f"{type(node).__name__} is not allowed")
-    names -= {node.id for node in tables}
-    return {name for name in names if name != "sum"}
-
-
-def evaluate(formula: str, values: dict, tables: dict | None = None) -> Decimal | None:
-    """Evaluate a formula of + - * / over ``values`` (Decimal), and ``sum(table.column)``
-    over ``tables``; None when an input is missing or a division by zero."""
-
-    def run(node):
-        if isinstance(node, ast.Expression):
-            return run(node.body)
-        if isinstance(node, ast.Constant):
-            return Decimal(str(node.value))
-        if isinstance(node, ast.Name):
-            value = values.get(node.id)
-            if value is None:
-                raise LookupError(node.id)
-            return value
-        if isinstance(node, ast.UnaryOp):
-            return -run(node.operand)
-        if isinstance(node, ast.BinOp):
-            return _OPERATORS[type(node.op)](run(node.left), run(node.right))
-        if isinstance(node, ast.Call):
-            argument = node.args[0]
-            return sum((value for value in (tables or {}).get(f"{argument.value.id}.{argument.attr}", [])
-                        if value is not None), Decimal(0))
-        raise ValueError(type(node).__name__)
-
-    try:
-        result = run(ast.parse(formula, mode="eval"))
-    except (LookupError, ArithmeticError):
-        return None
-    # Each input is below 10^15; products of several can be absurd: show nothing, never crash.
-    return result if result.is_finite() and abs(result) < LARGEST else None
-
-
 @register
 class Computed(FieldType):
     """A value worked out from others (M8's totals and funding gap), never typed."""
@@ -706,36 +553,6 @@ class Table(FieldType):
 
     def display(self, value, spec, ctx):
         return _("%(count)d rows", count=len(value or ()))
-
-
-def option_source(source: str, country: str) -> list[tuple[str, str]]:
-    """Choices that come from reference data rather than the module file."""
-    language = current_language()
-    if source == "ministries":
-        from ..reference.data import ministries
-
-        found = [(ministry.code, ministry.name.localize(language, ("en",)).text +
-                  (f" ({ministry.acronym})" if ministry.acronym else ""))
-                 for ministry in ministries(country)] if country else []
-        return [*found, ("other", _("Other"))]
-    if source == "countries":
-        from ..reference import country_choices
-
-        return country_choices(language)
-    if source == "currencies":
-        return currency_choices(country)
-    raise KeyError(source)
-
-
-ASEAN_CURRENCIES = ("USD", "BND", "KHR", "IDR", "LAK", "MYR", "MMK", "PHP", "SGD", "THB", "VND",
-                    "EUR", "GBP", "CAD", "KRW", "AUD", "JPY", "CHF")
-
-
-def currency_choices(country: str = "") -> list[tuple[str, str]]:
-    """ISO 4217 currencies: the ASEAN ones and the usual donors' first, by CLDR name."""
-    locale = get_locale() or "en"
-    return [(code, f"{code} – {babel_numbers.get_currency_name(code, locale=locale)}")
-            for code in ASEAN_CURRENCIES]
 
 
 def row_id_ok(value: str) -> bool:

@@ -9,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import SelectField, SelectMultipleField
 
 from . import forms, translate
+from .forms import leaves
 from .fields import Context
 from .models import Worksheet, WorksheetRevision
 from .modules import Module
@@ -17,18 +18,6 @@ TEXT_TYPES = ("text", "long_text")
 
 
 # --- a form's values, input by input -----------------------------------------------------------
-
-def leaves(field):
-    """The inputs of ``field``: itself, or those of its sub-form or rows."""
-    if field.type == "FormField":
-        for sub in field.form:
-            yield from leaves(sub)
-    elif field.type == "FieldList":
-        for entry in field.entries:
-            yield from leaves(entry)
-    else:
-        yield field
-
 
 def leaf_value(field) -> list[str]:
     if isinstance(field, SelectMultipleField):

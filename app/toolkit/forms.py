@@ -9,7 +9,9 @@ from wtforms import HiddenField, TextAreaField, validators
 
 from ..forms import Form
 from ..i18n import _l
-from .fields import Context, FieldSpec, decimal_string, evaluate, row_id_ok
+from .fields import Context, FieldSpec, row_id_ok
+from .formulas import evaluate
+from .numbers import decimal_string
 from .modules import Module
 
 
@@ -109,14 +111,23 @@ def read(form: WorksheetForm, module: Module, ctx: Context) -> tuple[dict, dict[
     return answers, errors
 
 
+def leaves(field):
+    """The inputs of ``field``: itself, or those of its sub-form or rows."""
+    if field.type == "FormField":
+        for sub in field.form:
+            yield from leaves(sub)
+    elif field.type == "FieldList":
+        for entry in field.entries:
+            yield from leaves(entry)
+    else:
+        yield field
+
+
 def leaf_errors(field):
     """(input name, messages) for each input of ``field`` that has errors."""
-    if hasattr(field, "form") and hasattr(field.form, "_fields") and field.type == "FormField":
-        for sub in field.form:
-            yield from leaf_errors(sub)
-    elif field.errors:
-        messages = field.errors if isinstance(field.errors, list) else [str(field.errors)]
-        yield field.name, [str(message) for message in messages]
+    for leaf in leaves(field):
+        if leaf.errors:
+            yield leaf.name, [str(message) for message in leaf.errors]
 
 
 def keep_stored(answers: dict, stored: dict) -> dict:

@@ -15,7 +15,8 @@ from pathlib import Path
 import yaml
 
 from .. import ROOT
-from .fields import NAME, REGISTRY, RESERVED, RESERVED_COLUMNS, FieldSpec, formula_names
+from .fields import NAME, REGISTRY, RESERVED, RESERVED_COLUMNS, FieldSpec
+from .formulas import formula_names
 
 FOLDER = ROOT / "toolkit_modules"
 KEY = re.compile(r"M[1-9][0-9]?")
@@ -280,7 +281,7 @@ def _check_value(spec: FieldSpec, value, country: str = "") -> list[str]:
     if kind == "multi_choice" and not all(isinstance(item, str) for item in value):
         return [f"{value!r} must be a list of option values"]
     if spec.options_from and value not in ("", None):
-        from .fields import option_source
+        from .options import option_source
 
         values = {v for v, _ in option_source(spec.options_from, country)}
         if not (set(value) <= values if isinstance(value, list) else value in values):

@@ -186,7 +186,7 @@ def page(sheet, registration, *, typed=None, formdata=None, result=None, missing
         registration=registration, form=form, ctx=ctx, errors=errors, notice=notice,
         conflicts={note["key"]: note for note in conflicts}, missing=missing, comments=comments,
         computed=filling.computed_display(module, sheet.answers, ctx), example=filling.example(module),
-        blank_rows=filling.blank_rows(form, module), cell_key=filling.cell_key, leaves=filling.leaves,
+        blank_rows=filling.blank_rows(form, module), cell_key=filling.cell_key, leaves=forms.leaves,
         team=operations.team_members(sheet) if exercise.mode == "team" else [],
         posted=request.method == "POST"), status
 

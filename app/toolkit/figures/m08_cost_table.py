@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from markupsafe import Markup
 
 from ...i18n import _
-from ..fields import format_money, format_number
+from ..numbers import format_money, format_number
 from . import figure
 from .svg import PALETTE, cell, column_of, empty_note, filled_rows, rect, svg, table_row, text
 

@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from ...i18n import _
-from ..fields import format_money
+from ..numbers import format_money
 from . import figure
 from .m08_cost_table import amount
 from .svg import cell, column_of, filled_rows, table_row, with_sub
