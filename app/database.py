@@ -2,11 +2,31 @@
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.types import TypeDecorator
+
+
+# Methods that only read (RFC 9110 §9.2.1). Link checkers, chat previews and mail scanners send
+# them to links found in messages: a request with one of them must never change anything.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+WRITE_STATEMENTS = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "UPSERT"})
+
+
+class SafeMethodWrite(RuntimeError):
+    """A GET, HEAD or OPTIONS request tried to change the database."""
+
+
+def reading_request() -> bool:
+    """Whether the current request (if any) came with a method that must not write."""
+    return has_request_context() and request.method in SAFE_METHODS
+
+
+def is_write(statement: str) -> bool:
+    words = statement.lstrip().split(None, 1)
+    return bool(words) and words[0].upper() in WRITE_STATEMENTS
 
 
 def configure(app: Flask) -> None:
@@ -52,10 +72,17 @@ def _sqlite_begin(connection) -> None:
     """
     if connection.dialect.name != "sqlite":
         return
-    from flask import has_request_context, request
+    connection.exec_driver_sql("BEGIN" if reading_request() or not has_request_context()
+                               else "BEGIN IMMEDIATE")
 
-    writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _refuse_writes_on_safe_methods(connection, cursor, statement, parameters, context,
+                                   executemany) -> None:
+    """Stop any INSERT, UPDATE or DELETE that a GET, HEAD or OPTIONS request would send."""
+    if is_write(statement) and reading_request():
+        raise SafeMethodWrite(f"{request.method} {request.path} tried to change the database: "
+                              f"{' '.join(statement.split()[:3])}")
 
 
 def utcnow() -> datetime:

@@ -17,7 +17,8 @@ PUBLIC = {"core.index", "core.health", "courses.public", "auth.login", "organisa
           "toolkit.library", "toolkit.module_page", "toolkit.blank_pdf", "toolkit.my_sheet_pdf",
           "toolkit.my_pack_pdf",
           # A participant's worksheets, filled through the personal link.
-          "toolkit.my_worksheets", "toolkit.fill", "toolkit.autosave", "toolkit.state"}
+          "toolkit.my_worksheets", "toolkit.fill", "toolkit.autosave", "toolkit.state",
+          "toolkit.sheet_history"}
 
 
 def sample(argument: str) -> str:

@@ -132,7 +132,7 @@ def test_qr_self_check_in_needs_a_fresh_code_and_a_registered_link(app, client, 
                                requires_approval=False)
     stranger = participant(other_course, "x@example.org")
     db.session.commit()
-    with app.test_request_context():
+    with app.test_request_context(method="POST"):
         fresh = checkin.code(first.id)
         stale = checkin.code(first.id, checkin.window() - 2)
     url = f"/checkin/{first.id}/{fresh}"
@@ -149,7 +149,7 @@ def test_qr_self_check_in_needs_a_fresh_code_and_a_registered_link(app, client, 
 
 
 def test_codes_rotate_and_expire_within_a_minute(app):
-    with app.test_request_context():
+    with app.test_request_context(method="POST"):
         now = 1_900_000_000.0
         code = checkin.code(5, checkin.window(now))
         assert checkin.is_valid(5, code, now)

@@ -126,7 +126,7 @@ def test_export_runs_the_same_number_of_queries_for_more_registrations(db, cours
 
 def test_headers_in_vietnamese_import(app, course, make_course):
     other = make_course(slug="hanoi-2025-wps")
-    with app.test_request_context(), use_language("vi"):
+    with app.test_request_context(method="POST"), use_language("vi"):
         stream = io.BytesIO()
         write_xlsx(course, stream)
         header = [cell.value for cell in load_workbook(io.BytesIO(stream.getvalue())).active[1]]
@@ -152,7 +152,7 @@ def test_one_bad_row_imports_nothing_and_names_rows_and_columns(make_course):
 def test_the_report_is_in_the_users_language(app, make_course):
     course = make_course()
     data = (HEADER + "Xu,male,25-34,XX,cso,xu@example.org\n").encode()
-    with app.test_request_context(), use_language("vi"):
+    with app.test_request_context(method="POST"), use_language("vi"):
         report = import_rows(course, read_table("list.csv", data))
     assert [(p.row, p.column) for p in report.problems] == [(2, "Quốc gia")]
 

@@ -63,7 +63,7 @@ def write(app, registration, template="registration_status", language=None, **co
     """Send an email about ``registration`` the way the registration feature does."""
     if template == "registration_status":
         context.setdefault("reason", "")
-    with app.test_request_context():
+    with app.test_request_context(method="POST"):
         return send_email(registration.email, language or registration.language, template,
                           course=registration.course, registration=registration, link=LINK,
                           **context)

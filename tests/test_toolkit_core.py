@@ -112,7 +112,7 @@ def row(number: int, **cells) -> dict:
 def test_teammates_share_one_sheet_and_concurrent_rows_both_survive(app, team_sheet):
     sheet, ha, minh = team_sheet
     assert operations.sheet_for(sheet.exercise, minh) is sheet
-    with app.test_request_context():
+    with app.test_request_context(method="POST"):
         first = operations.save(sheet, MultiDict(row(0, row_id="r-ha", actor="Viet Nam Women's Union",
                                                      influence="4")),
                                 base_version=0, save_key="k1", registration=ha)
@@ -127,7 +127,7 @@ def test_teammates_share_one_sheet_and_concurrent_rows_both_survive(app, team_sh
 def test_a_repeated_save_counts_once(app, team_sheet):
     sheet, ha, _minh = team_sheet
     data = MultiDict(row(0, row_id="r1", actor="Bappenas"))
-    with app.test_request_context():
+    with app.test_request_context(method="POST"):
         operations.save(sheet, data, base_version=0, save_key="same", registration=ha)
         again = operations.save(sheet, data, base_version=0, save_key="same", registration=ha)
         db.session.commit()
@@ -136,7 +136,7 @@ def test_a_repeated_save_counts_once(app, team_sheet):
 
 def test_a_conflicting_edit_is_reported_not_overwritten(app, team_sheet):
     sheet, ha, minh = team_sheet
-    with app.test_request_context():
+    with app.test_request_context(method="POST"):
         operations.save(sheet, MultiDict(row(0, row_id="r1", actor="Women's Union")), base_version=0,
                         registration=ha)
         operations.save(sheet, MultiDict(row(0, row_id="r1", actor="Viet Nam Women's Union")),
@@ -151,7 +151,7 @@ def test_a_conflicting_edit_is_reported_not_overwritten(app, team_sheet):
 
 def test_bad_input_is_refused_field_by_field_and_changes_nothing_else(app, team_sheet):
     sheet, ha, _minh = team_sheet
-    with app.test_request_context():
+    with app.test_request_context(method="POST"):
         operations.save(sheet, MultiDict(row(0, row_id="r1", actor="Komnas Perempuan", influence="3")),
                         base_version=0, registration=ha)
         result = operations.save(sheet, MultiDict(row(0, row_id="r1", actor="<script>alert(1)</script>",
@@ -169,7 +169,7 @@ def test_a_table_too_long_is_refused_whole(app, team_sheet):
     data = MultiDict()
     for number in range(10_000):
         data.update(row(number, actor=f"Actor {number}"))
-    with app.test_request_context(), pytest.raises(operations.SaveRefused, match="at most"):
+    with app.test_request_context(method="POST"), pytest.raises(operations.SaveRefused, match="at most"):
         operations.save(sheet, data, base_version=0, registration=ha)
     assert sheet.version == 0
 
@@ -195,7 +195,7 @@ def test_module_strings_are_translated_through_the_toolkit_domain(app):
     from app.i18n import use_language
     from app.toolkit import translate
 
-    with app.test_request_context():
+    with app.test_request_context(method="POST"):
         with use_language("vi"):
             vietnamese = translate("Stakeholder map")
         with use_language("en"):
@@ -214,7 +214,7 @@ def test_m8_totals_and_funding_gap_are_computed_from_the_rows(app):
         {"quantity": 40, "unit_cost": 1200000, "frequency": 2, "years": 10, "secured": 576000000},
         {"quantity": 1, "unit_cost": 1000, "frequency": 1, "years": 1},  # nothing secured yet
     ]})
-    with app.test_request_context():
+    with app.test_request_context(method="POST"):
         result = computed(module, answers, Context(country="VN", answers=answers))
     assert [row["total"] for row in result["costs"]] == ["960000000", "1000"]
     assert result["costs"][0]["gap"] == "384000000"
@@ -258,7 +258,7 @@ def test_blank_times_and_years_count_once_and_absurd_products_show_nothing(app):
     answers = stored_answers(module, {"currency": "VND", "costs": [
         {"quantity": 800, "unit_cost": 1200000},  # times a year, years, secured left blank
         {"quantity": huge, "unit_cost": huge, "frequency": huge, "years": huge}]})
-    with app.test_request_context():
+    with app.test_request_context(method="POST"):
         ctx = Context(country="VN", answers=answers)
         result = computed(module, answers, ctx)
         total = module.field("costs").columns[-1]
@@ -274,7 +274,7 @@ def test_a_link_to_a_row_a_teammate_removed_survives_the_next_save(app, make_cou
     plan, costs = make_exercise(course, "M11"), make_exercise(course, "M8")
     ha = make_registration(course)
     minh = make_registration(course, certificate_name="Trần Văn Minh")
-    with app.test_request_context():
+    with app.test_request_context(method="POST"):
         plan_sheet, cost_sheet = operations.sheet_for(plan, ha), operations.sheet_for(costs, ha)
         operations.save(plan_sheet, MultiDict({"actions-0-row_id": "r1", "actions-0-action": "Train"}),
                         base_version=0, registration=ha)
@@ -297,7 +297,7 @@ def test_an_individual_sheet_offers_only_its_owners_rows(app, make_course, make_
     indicators = make_exercise(course, "M4", mode="individual")
     sari = make_registration(course, country="ID", certificate_name="Sari")
     ha = make_registration(course)
-    with app.test_request_context():
+    with app.test_request_context(method="POST"):
         operations.save(operations.sheet_for(results, sari), MultiDict(
             {"results-0-row_id": "s1", "results-0-statement": "Sari's result"}), base_version=0,
             registration=sari)

@@ -113,7 +113,7 @@ def texts(root: ET.Element) -> list[str]:
 
 @pytest.fixture
 def page(app):
-    with app.test_request_context("/"):
+    with app.test_request_context("/", method="POST"):
         yield
 
 
@@ -298,7 +298,7 @@ def _pages(pdf: bytes, path) -> int:
 @pytest.mark.parametrize("key", KEYS)
 def test_each_figure_prints_in_the_worksheet_pdf(app, make_course, make_registration, make_exercise,
                                                  tmp_path, key):
-    with app.test_request_context("/"):
+    with app.test_request_context("/", method="POST"):
         pdf = _sheet_pdf(make_course, make_registration, make_exercise, key,
                          with_row_ids(get(key).example["answers"]))
     assert pdf.startswith(b"%PDF")
@@ -318,7 +318,7 @@ def test_an_action_plan_of_eight_rows_fits_one_page(app, make_course, make_regis
     answers = with_row_ids(get("M11").example["answers"])
     answers["actions"] = [dict(answers["actions"][i % 4], row_id=f"a{i}") for i in range(8)]
     answers["sign_off"] = "Nguyễn Thị Hà, Trần Văn Bình; Lê Minh Châu\nPhạm Thu Dung"
-    with app.test_request_context("/"):
+    with app.test_request_context("/", method="POST"):
         pdf = _sheet_pdf(make_course, make_registration, make_exercise, "M11", answers)
     assert _pages(pdf, tmp_path / "plan.pdf") == 1
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-singlefile", str(tmp_path / "plan.pdf"),

@@ -52,7 +52,7 @@ def people(course, make_registration):
 
 def fill(app, exercise, registration, data: dict) -> Worksheet:
     """Save ``data`` (input name → value or list) as ``registration`` does, on their sheet."""
-    with app.test_request_context():
+    with app.test_request_context(method="POST"):
         sheet = operations.sheet_for(exercise, registration)
         operations.save(sheet, MultiDict(data), base_version=sheet.version, registration=registration)
         db.session.commit()
@@ -61,7 +61,7 @@ def fill(app, exercise, registration, data: dict) -> Worksheet:
 
 def badges(app, **counts) -> list[str]:
     """The progress badges' text, "Draft: 1", in the labels the pages use."""
-    with app.test_request_context():
+    with app.test_request_context(method="POST"):
         return [f"{progress_label(stage)}: {number}" for stage, number in counts.items()]
 
 
@@ -130,7 +130,7 @@ def test_removing_or_changing_an_exercise_with_answers_asks_first(app, client, l
                                                                   people, make_exercise):
     exercise = make_exercise(course, "M11", mode="team")
     empty = make_exercise(course, "M1", mode="team")
-    with app.test_request_context():
+    with app.test_request_context(method="POST"):
         operations.sheet_for(empty, people["ha"])  # opened, never saved
         db.session.commit()
     fill(app, exercise, people["ha"], action_row(0, action="Draft the plan"))
@@ -193,7 +193,7 @@ def test_individual_progress_has_one_line_per_approved_participant(app, client, 
     exercise = make_exercise(course, "M1", mode="individual")
     fill(app, exercise, people["minh"], {"actors-0-actor": "MOLISA", "actors-0-influence": "4"})
     sheet = fill(app, exercise, people["sari"], {"actors-0-actor": "Komnas Perempuan"})
-    with app.test_request_context():
+    with app.test_request_context(method="POST"):
         assert operations.submit(sheet, people["sari"]) == []
         db.session.commit()
     login(trainer)
@@ -226,7 +226,7 @@ def test_comment_return_final_and_reopen_reach_the_participant(app, client, logi
     assert client.post(url, data={"action": "return", "text": "   "}).status_code == 400
     assert sheet.status == "draft"
     assert client.post(url, data={"action": "return", "text": "Add dates."}).status_code == 302
-    with app.test_request_context():
+    with app.test_request_context(method="POST"):
         mine = operations.sheet_for(exercise, people["minh"])  # the teammate sees the same sheet
     assert mine.id == sheet.id and mine.status == "returned"
     page = client.get(url).get_data(as_text=True)
@@ -235,7 +235,7 @@ def test_comment_return_final_and_reopen_reach_the_participant(app, client, logi
     client.post(url, data={"action": "final"})
     db.session.refresh(sheet)
     assert sheet.status == "final"
-    with app.test_request_context(), pytest.raises(operations.SaveRefused):
+    with app.test_request_context(method="POST"), pytest.raises(operations.SaveRefused):
         operations.save(sheet, MultiDict(action_row(0, action="Late edit")), base_version=sheet.version,
                         registration=people["minh"])
     db.session.rollback()

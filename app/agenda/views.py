@@ -84,7 +84,7 @@ def _edit(course, session: AgendaSession | None):
     course_days = [course.start_date.fromordinal(course.start_date.toordinal() + n) for n in range(course.days)]
     form.day.choices = choices((d.isoformat(), format_day(d)) for d in course_days)
     speakers = choices([(0, "—"), *((s.id, s.name) for s in course.speakers)])
-    if request.method == "GET" and session is not None:
+    if not form.is_submitted() and session is not None:
         form.day.data = session.local(session.starts_at).date().isoformat()
         form.start.data = session.local(session.starts_at).time()
         form.end.data = session.local(session.ends_at).time()

@@ -54,7 +54,7 @@ def login():
 @bp.route("/logout", methods=["GET", "POST"])
 @login_required
 def logout():
-    if request.method == "GET":
+    if request.method != "POST":  # a link checker's GET or HEAD must not sign anyone out
         return render_template("auth/logout.html")
     protect()
     logout_user()

@@ -1,8 +1,9 @@
 """Translated error pages."""
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException, ServiceUnavailable
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, ServiceUnavailable
 
+from ..database import SafeMethodWrite
 from ..extensions import db
 
 HANDLED = (400, 403, 404, 405, 413, 429, 500, 503)
@@ -13,6 +14,7 @@ def configure_errors(app: Flask) -> None:
     for code in HANDLED:
         app.register_error_handler(code, render_error)
     app.register_error_handler(OperationalError, database_unavailable)
+    app.register_error_handler(SafeMethodWrite, safe_method_write)
 
 
 def render_error(error: HTTPException):
@@ -29,3 +31,12 @@ def database_unavailable(error: OperationalError):
     current_app.logger.error("Database unavailable: %s", error.orig)
     return render_error(ServiceUnavailable())
 
+
+
+def safe_method_write(error: SafeMethodWrite):
+    """A reading request reached a write: a bug. Fail loudly in tests; refuse it in production."""
+    db.session.rollback()
+    if current_app.testing:
+        raise error
+    current_app.logger.error("Refused: %s", error)
+    return render_error(MethodNotAllowed(valid_methods=["POST"]))

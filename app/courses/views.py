@@ -149,7 +149,7 @@ def team(slug: str):
 
 def _course_form(course: Course | None) -> CourseForm:
     form = CourseForm(editing=course is not None, obj=course)
-    if request.method == "GET":
+    if not form.is_submitted():
         if course is None:
             form.second_languages.data = list(current_app.config["DEFAULT_SECOND_LANGUAGES"])
         else:

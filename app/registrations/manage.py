@@ -107,7 +107,7 @@ def manage_edit(slug: str, registration_id: int):
     course, registration = get_managed_registration(slug, registration_id)
     form = RegistrationForm(obj=registration)
     del form.consent, form.confirm_name
-    if request.method == "GET":
+    if not form.is_submitted():
         form.ministry.data = f"{registration.country}:{registration.ministry}" if registration.ministry else \
             ("other" if registration.organisation_type == "government" else "")
     if form.validate_on_submit():

@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import ngettext
 from sqlalchemy.orm import selectinload
 
 from ..agenda.models import AgendaSession
-from ..auth.models import User
 from ..courses.models import Course
 from ..extensions import db
 from ..i18n import _
@@ -17,7 +15,7 @@ from ..i18n.multilingual import MultilingualText
 from ..reference import country_name
 from ..registrations.models import Registration
 from .figures.svg import filled_rows
-from .models import MODES, Exercise, Worksheet, WorksheetRevision
+from .models import MODES, Exercise, Worksheet
 from .modules import get
 
 PROGRESS = ("empty", "draft", "submitted", "returned", "final")
@@ -166,27 +164,3 @@ def counts(found: list[Line]) -> dict[str, int]:
     for line in found:
         result[line.progress] += 1
     return result
-
-
-@dataclass
-class Saved:
-    """One saved version of a sheet, for its history."""
-
-    version: int
-    base_version: int
-    who: str
-    at: datetime
-    conflicts: int
-
-
-def history(sheet: Worksheet) -> list[Saved]:
-    """Every saved version of the sheet, newest first: by whom, when, with how many conflicts."""
-    revisions = db.session.scalars(
-        sa.select(WorksheetRevision).where(WorksheetRevision.worksheet_id == sheet.id)
-        .options(selectinload(WorksheetRevision.registration))
-        .order_by(WorksheetRevision.version.desc())).all()
-    users = {user.id: user.name for user in db.session.scalars(sa.select(User).where(
-        User.id.in_({r.user_id for r in revisions if r.user_id})))}
-    return [Saved(r.version, r.base_version,
-                  r.registration.certificate_name if r.registration else users.get(r.user_id, ""),
-                  r.saved_at, len(r.conflicts or ())) for r in revisions]

@@ -13,7 +13,7 @@ from ..forms import Form, choices, protect, render_form
 from ..i18n import _, _l, current_language
 from ..i18n.fields import MultilingualField, apply_languages
 from ..reference import country_name
-from . import bp, exchange, exercises, operations
+from . import bp, exchange, exercises, history, operations
 from .forms import CommentForm, ReturnForm, computed
 from .models import Exercise, Worksheet
 from .modules import modules
@@ -57,7 +57,7 @@ def manage(slug: str):
     forms = {exercise.module_key: exercise_form(course, exercise) for exercise in course.exercises}
     action, key = request.form.get("action", ""), request.form.get("key", "")
     exercise = next((e for e in course.exercises if e.module_key == key), None)
-    if request.method == "GET":
+    if request.method != "POST":
         return render_template("toolkit/manage/exercises.html", **manage_context(course, forms))
     if action not in ("add", "save", "up", "down", "remove"):
         abort(400)
@@ -172,6 +172,13 @@ def review(slug: str, key: str, sheet_id: int):
                         "comment."), "success")
                 return redirect(here)
             form = return_form
+        elif action == "restore":
+            protect()
+            done, message = history.restore_requested(sheet, request.form, user=current_user)
+            if done:
+                db.session.commit()
+            flash(message, "success" if done else "error")
+            return redirect(here + "#history-heading")
         elif action in ("final", "reopen"):
             protect()
             operations.set_status(sheet, "final" if action == "final" else "draft", current_user)
@@ -208,7 +215,8 @@ def review_context(course, exercise, sheet, comment_form, return_form) -> dict:
     return {"course": course, "exercise": exercise, "module": module, "sheet": sheet, "ctx": ctx,
             "members": operations.team_members(sheet), "comments": comments,
             "comment_form": comment_form, "return_form": return_form,
-            "history": exercises.history(sheet)}
+            **history.page_context(sheet, request.args.get("before"), url_for(
+                ".review", slug=course.slug, key=exercise.module_key, sheet_id=sheet.id))}
 
 
 @bp.route("/courses/<slug>/exercises/<key>/export.xlsx")

@@ -117,6 +117,7 @@ class WorksheetRevision(db.Model):
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     save_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     conflicts: Mapped[list] = mapped_column(sa.JSON, default=lambda: [])
+    restored_from: Mapped[int | None] = mapped_column()  # the earlier version this one brought back
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     worksheet: Mapped[Worksheet] = relationship(back_populates="revisions")

@@ -260,9 +260,19 @@ def save(sheet: Worksheet, formdata, *, base_version: int | None, save_key: str 
     result = SaveResult(sheet, sheet.version, conflicts, errors)
     if answers == (sheet.answers or {}):
         return result  # nothing new (a repeat of this save changes nothing either)
-    if sheet.status == "submitted":
-        sheet.status, result.reopened = "draft", True
-    elif sheet.status == "returned":
+    result.reopened = sheet.status == "submitted"
+    result.version = record(sheet, answers, base_version=base_version, registration=registration,
+                            user=user, save_key=save_key, conflicts=conflicts)
+    return result
+
+
+def record(sheet: Worksheet, answers: dict, *, base_version: int, registration=None, user=None,
+           save_key: str | None = None, conflicts: list | None = None,
+           restored_from: int | None = None) -> int:
+    """Store ``answers`` as the sheet's next version, kept whole in its history; return it.
+
+    A sheet sent for review, or returned, is a draft again once its answers change."""
+    if sheet.status in ("submitted", "returned"):
         sheet.status = "draft"
     sheet.version += 1
     sheet.answers = answers
@@ -271,9 +281,8 @@ def save(sheet: Worksheet, formdata, *, base_version: int | None, save_key: str 
     db.session.add(WorksheetRevision(
         worksheet=sheet, version=sheet.version, base_version=base_version, answers=answers,
         registration=registration, user_id=getattr(user, "id", None), save_key=save_key or None,
-        conflicts=conflicts))
-    result.version = sheet.version
-    return result
+        conflicts=conflicts or [], restored_from=restored_from))
+    return sheet.version
 
 
 def submit(sheet: Worksheet, registration: Registration) -> list[str]:

@@ -14,7 +14,7 @@ from ..database import utcnow
 from ..extensions import csrf, db
 from ..i18n import _, _l, timezone_label
 from ..registrations.operations import find_by_token
-from . import bp, filling, forms, operations, translate
+from . import bp, filling, forms, history, operations, translate
 from .models import Exercise, WorksheetRevision
 
 PROGRESS = {"empty": _l("Not started"), "draft": _l("Draft"), "submitted": _l("Submitted for review"),
@@ -111,7 +111,7 @@ def my_worksheets(token: str):
 def fill(token: str, key: str):
     registration = participant(token)
     exercise = exercise_of(registration, key)
-    if request.method == "GET":  # reading writes nothing: the sheet is made by its first save
+    if request.method != "POST":  # GET and HEAD only read: the sheet is made by its first save
         sheet = operations.find_sheet(exercise, registration) or filling.unsaved_sheet(exercise, registration)
         return page(sheet, registration, add=request.args.get("add"))
     sheet = operations.sheet_for(exercise, registration)
@@ -189,6 +189,29 @@ def page(sheet, registration, *, typed=None, formdata=None, result=None, missing
         blank_rows=filling.blank_rows(form, module), cell_key=filling.cell_key, leaves=forms.leaves,
         team=operations.team_members(sheet) if exercise.mode == "team" else [],
         posted=request.method == "POST"), status
+
+
+@bp.route("/p/<token>/worksheets/<key>/history", methods=["GET", "POST"])
+def sheet_history(token: str, key: str):
+    """The team's (or the participant's) saved versions, and restoring an earlier one."""
+    registration = participant(token)
+    exercise = exercise_of(registration, key)
+    sheet = operations.find_sheet(exercise, registration)
+    if sheet is None:
+        sheet = filling.unsaved_sheet(exercise, registration)
+    here = url_for(".sheet_history", token=token, key=key)
+    if request.method == "POST":
+        if not csrf_ok():
+            flash(_("This page was open for a long time. Press the button again."), "error")
+            return redirect(here)
+        done, message = history.restore_requested(sheet, request.form, registration=registration)
+        if done:
+            db.session.commit()
+        flash(message, "success" if done else "error")
+        return redirect(url_for(".fill", token=token, key=key) if done else here)
+    return render_template("toolkit/history.html", sheet=sheet, exercise=exercise,
+                           module=exercise.module, course=exercise.course, registration=registration,
+                           **history.page_context(sheet, request.args.get("before"), here))
 
 
 @bp.route("/p/<token>/worksheets/<key>/save", methods=["POST"])
