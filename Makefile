@@ -7,7 +7,7 @@ PORT ?= 5000
 WORKERS ?= 2
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 # Debian packages the PDFs and the browser tests need (see README).
-SYSTEM_PACKAGES := fonts-noto-core libharfbuzz-subset0 chromium poppler-utils
+SYSTEM_PACKAGES := fonts-noto-core libharfbuzz-subset0 chromium poppler-utils gettext
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test worker install system-packages translations update-translations clean

@@ -1,4 +1,7 @@
 """Interface language: choice, memory, fallbacks, Tetum, catalogues."""
+import re
+import subprocess
+
 import pytest
 from babel.messages.pofile import read_po
 
@@ -70,11 +73,13 @@ def test_a_catalogue_exists_for_every_language(language, domain):
     assert catalog_path(language, domain).exists()
 
 
-@pytest.mark.parametrize("domain", DOMAINS)
-@pytest.mark.parametrize("language", ["vi", "id"])
-def test_vietnamese_and_indonesian_are_complete(language, domain):
-    import re
+PLACEHOLDERS = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
 
+
+@pytest.mark.parametrize("domain", DOMAINS)
+@pytest.mark.parametrize("language", CATALOG_LANGUAGES)
+def test_every_catalogue_is_complete(language, domain):
+    """Every string is translated in every language, with the placeholders of its source."""
     with open(catalog_path(language, domain), "rb") as fh:
         catalog = read_po(fh, locale=language)
     untranslated, broken = [], []
@@ -87,10 +92,27 @@ def test_vietnamese_and_indonesian_are_complete(language, domain):
             untranslated.append(ids[0])
             continue
         # A translation uses the placeholders of its source; one plural form may stand for all.
-        singular, plural = (set(re.findall(r"%\(\w+\)[sd]", text)) for text in (ids[0], ids[-1]))
-        if any(not singular <= set(re.findall(r"%\(\w+\)[sd]", s)) <= plural for s in strings):
+        singular, plural = (set(PLACEHOLDERS.findall(text)) for text in (ids[0], ids[-1]))
+        if any(not singular <= set(PLACEHOLDERS.findall(s)) <= plural for s in strings):
             broken.append(ids[0])
     assert untranslated == [] and broken == []
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+@pytest.mark.parametrize("language", CATALOG_LANGUAGES)
+def test_every_catalogue_passes_msgfmt_check(language, domain):
+    result = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(catalog_path(language, domain))],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_coverage_command_counts_every_catalogue(runner):
+    result = runner.invoke(args=["translate", "coverage"])
+    assert result.exit_code == 0
+    rows = {line.split()[0]: line.split()[1:] for line in result.output.splitlines()[1:]}
+    assert sorted(rows) == sorted(CATALOG_LANGUAGES)
+    for counts in rows.values():
+        assert all(done == total for done, total in (cell.split("/") for cell in counts))
 
 
 @pytest.mark.parametrize("domain", DOMAINS)

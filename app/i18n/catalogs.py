@@ -37,7 +37,22 @@ def extract(domain: str = "messages", template: Path | None = None) -> Path:
          "--msgid-bugs-address", "translations@lokakarya.invalid",
          "-o", str(template), "."],
         cwd=ROOT, check=True, capture_output=True)
+    if domain == "toolkit":
+        with open(template, "rb") as fh:
+            catalog = read_po(fh)
+        plain_text(catalog)
+        with open(template, "wb") as fh:
+            write_po(fh, catalog, omit_header=False, width=76)
     return template
+
+
+def plain_text(catalog: Catalog) -> None:
+    """Mark toolkit strings as never %-formatted (they are data): Babel flags "10% of villages"
+    as a format string, and msgfmt --check would then refuse every correct translation of it."""
+    for message in catalog:
+        if message.id and "python-format" in message.flags:
+            message.flags.discard("python-format")
+            message.flags.add("no-python-format")
 
 
 def update(template: Path, domain: str = "messages") -> list[Path]:
@@ -53,11 +68,21 @@ def update(template: Path, domain: str = "messages") -> list[Path]:
         else:
             catalog = Catalog(locale=language, project="Lokakarya")
         catalog.update(pot, no_fuzzy_matching=True)
+        if domain == "toolkit":
+            plain_text(catalog)
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "wb") as fh:
             write_po(fh, catalog, omit_header=False, ignore_obsolete=True, width=100)
         written.append(path)
     return written
+
+
+def translated(catalog: Catalog) -> tuple[int, int]:
+    """How many of the catalogue's messages are translated (not fuzzy, every plural form), of all."""
+    messages = [m for m in catalog if m.id]
+    done = sum(1 for m in messages if m.string and not m.fuzzy and
+               (all(m.string) if isinstance(m.string, tuple) else True))
+    return done, len(messages)
 
 
 def compile_all() -> list[tuple[str, int, int]]:
@@ -68,11 +93,18 @@ def compile_all() -> list[tuple[str, int, int]]:
             catalog = read_po(fh, locale=path.parent.parent.name)
         with open(path.with_suffix(".mo"), "wb") as fh:
             write_mo(fh, catalog, use_fuzzy=False)
-        messages = [m for m in catalog if m.id]
-        done = sum(1 for m in messages if m.string and not m.fuzzy and
-                   (all(m.string) if isinstance(m.string, tuple) else True))
-        report.append((str(path.relative_to(TRANSLATIONS)), done, len(messages)))
+        report.append((str(path.relative_to(TRANSLATIONS)), *translated(catalog)))
     return report
+
+
+def coverage() -> dict[str, dict[str, tuple[int, int]]]:
+    """Per language, per domain: (translated, total)."""
+    found: dict[str, dict[str, tuple[int, int]]] = {}
+    for language in CATALOG_LANGUAGES:
+        for domain in DOMAINS:
+            with open(catalog_path(language, domain), "rb") as fh:
+                found.setdefault(language, {})[domain] = translated(read_po(fh, locale=language))
+    return found
 
 
 @translate_cli.command("update")
@@ -88,3 +120,14 @@ def compile_command() -> None:
     """Compile the catalogues and report how much of each is translated."""
     for name, done, total in compile_all():
         click.echo(f"{name}: {done}/{total} translated")
+
+
+@translate_cli.command("coverage")
+def coverage_command() -> None:
+    """Print translated/total per language and catalogue (translations/REVIEW.md says which
+    a native speaker has checked)."""
+    rows = coverage()
+    click.echo(f"{'language':<10}" + "".join(f"{domain:>16}" for domain in DOMAINS))
+    for language, domains in rows.items():
+        cells = "".join(f"{f'{done}/{total}':>16}" for done, total in domains.values())
+        click.echo(f"{language:<10}{cells}")
