@@ -150,13 +150,15 @@ def login(client):
 
 @pytest.fixture
 def make_registration(db):
-    """Register someone (approved unless told otherwise): ``make_registration(course, country="ID")``."""
+    """Register someone (approved unless told otherwise): ``make_registration(course, country="ID")``.
+
+    They read English unless ``language`` says otherwise: their own pages speak it."""
     def make(course, **overrides) -> Registration:
         values = dict(course_id=course.id, full_name="Nguyễn Thị Hà", family_name="Nguyễn",
                       given_names="Thị Hà", name_order="family_first",
                       certificate_name="Nguyễn Thị Hà", address_as="Chị Hà", sex="female",
                       age_group="35-44", country="VN", organisation_type="government",
-                      email="ha@example.vn", language="vi", status="approved")
+                      email="ha@example.vn", language="en", status="approved")
         values.update(overrides)
         registration = Registration(**values)
         db.session.add(registration)

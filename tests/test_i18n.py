@@ -138,3 +138,37 @@ def test_the_registration_form_renders_in_every_language(client, make_course, la
     response = client.get(f"/courses/open-2030/register?lang={language}")
     assert response.status_code == 200 and html_lang(response) == language
     assert 'name="full_name"' in response.get_data(as_text=True)
+
+
+def test_a_broken_or_partial_catalogue_never_breaks_a_page(client, make_course, tmp_path, monkeypatch):
+    """A missing string shows its English source; a catalogue that cannot be read shows English."""
+    import shutil
+
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    import app.i18n as i18n
+    from app.toolkit import domain as toolkit_domain
+
+    make_course(slug="partial-2025")
+    for language in ("km", "lo"):
+        shutil.copytree(i18n.TRANSLATIONS / language, tmp_path / language)
+    partial = Catalog(locale="km")
+    partial.add("Contact hours", "ម៉ោងសិក្សា")
+    with open(tmp_path / "km/LC_MESSAGES/messages.mo", "wb") as fh:
+        write_mo(fh, partial)
+    (tmp_path / "lo/LC_MESSAGES/messages.mo").write_bytes(b"\x00 not a catalogue \xff")
+    monkeypatch.setattr(i18n, "TRANSLATIONS", tmp_path)
+    i18n.messages.cache.clear()
+    toolkit_domain.cache.clear()
+    try:
+        khmer = client.get("/courses/partial-2025/?lang=km")
+        assert khmer.status_code == 200
+        assert "ម៉ោងសិក្សា" in khmer.get_data(as_text=True)  # the one string it has
+        assert "workshops for women, peace and security" in khmer.get_data(as_text=True)  # the rest: English
+        lao = client.get("/courses/partial-2025/?lang=lo")
+        assert lao.status_code == 200 and html_lang(lao) == "lo"
+        assert "Contact hours" in lao.get_data(as_text=True)
+    finally:
+        i18n.messages.cache.clear()
+        toolkit_domain.cache.clear()

@@ -71,7 +71,7 @@ def write(app, registration, template="registration_status", language=None, **co
 
 def test_an_email_goes_out_in_the_recipients_language_only_after_commit(
         app, db, smtp, make_course, make_registration):
-    registration = make_registration(make_course())
+    registration = make_registration(make_course(), language="vi")
     message = write(app, registration, "registration_received")
     assert smtp.messages == []  # written, not sent: the transaction may still roll back
     assert message.language == "vi" and message.sent_at is None

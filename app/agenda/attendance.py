@@ -10,7 +10,7 @@ from markupsafe import Markup
 from ..courses.views import get_managed_course
 from ..extensions import db
 from ..forms import protect, render_form
-from ..i18n import _
+from ..i18n import _, page_for
 from ..registrations.models import Registration
 from ..registrations.operations import find_by_token
 from . import checkin, operations
@@ -83,6 +83,7 @@ def self_checkin(session_id: int, code: str):
         abort(404)
     token = (cookie.get("participant") or {}).get(str(session.course_id))
     registration = find_by_token(token) if token else None
+    page_for(participant=registration, course=session.course)
     state = "ok"
     if not checkin.is_valid(session.id, code):
         state = "expired"

@@ -10,7 +10,7 @@ from ..auth.models import User
 from ..auth.operations import find_user
 from ..extensions import db
 from ..forms import choices, protect, render_form
-from ..i18n import _
+from ..i18n import _, page_for
 from ..i18n.fields import apply_languages
 from ..organisations.models import Organisation
 from ..reference import country_choices
@@ -27,7 +27,10 @@ def mode_label(mode: str) -> str:
 
 
 def get_course(slug: str) -> Course:
-    return db.first_or_404(sa.select(Course).where(Course.slug == slug))
+    """The course of a URL (404 if unknown); its pages speak its working language by default."""
+    course = db.first_or_404(sa.select(Course).where(Course.slug == slug))
+    page_for(course=course)
+    return course
 
 
 def get_managed_course(slug: str) -> Course:

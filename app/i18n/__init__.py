@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
 from babel import support
-from flask import Flask, g, has_app_context, has_request_context, request, session
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import Babel, Domain, force_locale, format_decimal, get_locale, lazy_gettext, \
     refresh
 from flask_babel import gettext as _  # noqa: F401 - re-exported for features
@@ -26,7 +26,14 @@ class LanguageDomain(Domain):
         language = current_language()
         key = (language, self.domain[0])
         if key not in self.cache:
-            translations = support.Translations.load(str(TRANSLATIONS), [language], self.domain[0])
+            try:
+                translations = support.Translations.load(str(TRANSLATIONS), [language],
+                                                         self.domain[0])
+            except (OSError, ValueError, UnicodeDecodeError) as error:
+                # A broken catalogue must not break pages: they show the English source.
+                current_app.logger.error("Catalogue %s/%s cannot be read: %s", language,
+                                         self.domain[0], error)
+                translations = support.NullTranslations()
             self.cache[key] = translations
         return self.cache[key]
 
@@ -93,23 +100,44 @@ def _forget_language() -> None:
 
 
 def choose_language() -> str:
-    """Pick ``?lang=`` (remembered), the user's preference, Accept-Language, then English."""
-    asked = normalise(request.args.get("lang"))
-    if asked:
-        session["lang"] = asked
+    """The language rule, applied to this request (see :func:`language_rule`)."""
+    asked = request.args.get("lang")
+    if normalise(asked):
+        session["lang"] = normalise(asked)
         session.permanent = True  # remembered across browser restarts, not just this visit
-        return asked
-    remembered = normalise(session.get("lang"))
-    if remembered:
-        return remembered
-    preferred = normalise(getattr(current_user, "language", None)) if current_user else None
-    if preferred:
-        return preferred
-    for value, _quality in request.accept_languages:
-        language = normalise(value)
+    staff = getattr(current_user, "language", None) if current_user else None
+    return language_rule(asked=asked, remembered=session.get("lang"),
+                         participant=g.get("participant_language"), staff=staff,
+                         course=g.get("course_language"),
+                         browser=[value for value, _quality in request.accept_languages])
+
+
+def language_rule(*, asked=None, remembered=None, participant=None, staff=None, course=None,
+                  browser=()) -> str:
+    """The one rule for the language a page is in, first that is a supported language wins:
+
+    the reader's explicit ``?lang=`` choice, then their remembered one; on a participant's own
+    pages, the language they chose at registration; for signed-in staff, their preference; on a
+    course's pages, its working language; the browser's languages; English.
+    """
+    for candidate in (asked, remembered, participant, staff, course, *browser):
+        language = normalise(candidate)
         if language:
             return language
     return "en"
+
+
+def page_for(*, participant=None, course=None) -> None:
+    """Say whose page this request shows, so :func:`language_rule` can speak to them: a
+    participant's own page (their registration) or a course's public page."""
+    if participant is not None:
+        g.participant_language = participant.language
+        course = course or participant.course
+    if course is not None:
+        g.course_language = course.working_language
+    if "language" in g:  # chosen already (e.g. by a loader's message): choose again
+        g.pop("language")
+        refresh()
 
 
 class use_language:

@@ -7,7 +7,7 @@ from flask_babel import format_date, format_datetime
 from ..courses.views import get_course
 from ..extensions import db
 from ..forms import protect, render_form
-from ..i18n import _
+from ..i18n import _, page_for
 from ..reference import asean_members, ministries
 from . import operations, privacy
 from .forms import HONORIFICS, NominationForm, RegistrationForm
@@ -94,6 +94,7 @@ def get_registration(token: str):
     registration = operations.find_by_token(token)
     if registration is None:
         abort(404)
+    page_for(participant=registration)  # their own page: in the language they registered in
     return registration
 
 

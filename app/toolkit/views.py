@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..database import utcnow
 from ..extensions import csrf, db
-from ..i18n import _, _l, timezone_label
+from ..i18n import _, _l, page_for, timezone_label
 from ..registrations.operations import find_by_token
 from . import bp, filling, forms, history, operations, translate
 from .models import Exercise, WorksheetRevision
@@ -70,6 +70,7 @@ def participant(token: str, json: bool = False):
     registration = find_by_token(token)
     if registration is None:
         refuse(404, _("This link is not valid."), json)
+    page_for(participant=registration)
     if not operations.may_fill(registration):
         refuse(403, _("Worksheets open once your place on the course is confirmed."), json)
     return registration
