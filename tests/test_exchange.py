@@ -263,3 +263,20 @@ def test_blank_rows_keep_the_numbering_and_an_empty_file_says_so(make_course):
 
     report = import_rows(course, read_table("list.csv", HEADER.encode()))
     assert [str(p) for p in report.problems] == ["Row 2: The file has no rows to import."]
+
+
+def test_names_follow_the_forms_rules_row_by_row(app, make_course):
+    header = ("Full name,Family name,Name in native script,Sex,Age group,Country,"
+              "Type of organisation,Email\n")
+    data = (header + "Hun Sokha,,ហ៊ុន សុខា,female,35-44,KH,cso,a@example.org\n"
+            "ហ៊ុន សុខា,,,female,35-44,KH,cso,b@example.org\n"
+            "Somchai Jaidee,ใจดี,\u200b\u200c,male,35-44,TH,cso,c@example.org\n"
+            "Nguyễn Thị Hà,Nguyễn,Nguyễn Thị Hà,female,35-44,VN,cso,d@example.org\n").encode()
+    report = import_rows(make_course(), read_table("list.csv", data))
+    assert [(p.row, p.column) for p in report.problems] == [
+        (3, "Full name"), (4, "Family name"), (4, "Name in native script")]
+    assert "Khmer" in report.problems[0].message
+    assert "Name in native script" in report.problems[0].message
+    assert "Thai" in report.problems[1].message and "visible" in report.problems[2].message
+    assert str(report.problems[0]).startswith("Row 3, Full name: Write this name in Latin letters")
+    assert count(Registration) == 0

@@ -18,6 +18,7 @@ from ..i18n import _, _l, current_language, use_language
 from ..i18n.languages import LANGUAGES
 from ..reference import country_choices, country_name, is_country, ministries, organisation_types
 from .models import AGE_GROUPS, NAME_ORDERS, SEXES, Registration
+from .names import passport_name_problem, visible_name_problem
 from .operations import Person, register
 
 # The spreadsheet's columns, in order; the labels are its header row, in the reader's language.
@@ -51,6 +52,9 @@ REQUIRED = ("full_name", "sex", "age_group", "country", "organisation_type", "em
 CHOICES = {"sex": SEXES, "age_group": AGE_GROUPS, "name_order": NAME_ORDERS,
            "language": LANGUAGES, "certificate_language": LANGUAGES}
 CODES = {*CHOICES, "country", "organisation_type", "ministry"}  # checked against their lists
+# Names as on the forms: printed on the certificate's Latin line, or in any script but visible.
+LATIN_NAMES = ("full_name", "family_name", "given_names", "honorific")
+OTHER_NAMES = ("native_name", "address_as")
 # A leading = + - @ makes a spreadsheet run a CSV cell as a formula; phone numbers are exempt.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PHONE_LIKE = re.compile(r"\+?[0-9 ().\-/]+")
@@ -298,6 +302,13 @@ def _check_row(values: dict[str, str]) -> list[tuple[str, str]]:
     problems += [(name, _("This is required.")) for name in REQUIRED
                  if name in values and not values[name]]
     failed = {name for name, _message in problems}
+    native_column = str(dict(COLUMNS)["native_name"])
+    for name in (*LATIN_NAMES, *OTHER_NAMES):
+        check = passport_name_problem if name in LATIN_NAMES else visible_name_problem
+        problem = check(values.get(name)) if name not in failed else None
+        if problem is not None:
+            failed.add(name)
+            problems.append((name, problem.message(native_column)))
 
     def choose(name, allowed, message):
         """Replace the value by its code among ``allowed`` (any case), or add ``message()``."""

@@ -4,60 +4,97 @@ import uuid
 from flask_wtf.file import FileField, FileRequired
 
 from wtforms import BooleanField, EmailField, FieldList, FormField, HiddenField, RadioField, \
-    SelectField, SelectMultipleField, StringField, TextAreaField, ValidationError
+    SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField, ValidationError
+from wtforms.validators import StopValidation
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
 from ..forms import Form, choices, language_choices
 from ..i18n import _, _l, current_language
-from ..reference import country_choices, ministries, organisation_types
+from ..reference import country_choices, country_name, ministries, organisation_types
 from .labels import STATUS_LABELS
 from .models import AGE_GROUPS
-from .names import certificate_name, nfc
+from .names import certificate_name, native_scripts, nfc, passport_name_problem, \
+    visible_name_problem
 
 SEX_LABELS = {"female": _l("Female"), "male": _l("Male"), "undisclosed": _l("Prefer not to say")}
 ORDER_LABELS = {"given_first": _l("Given name(s) first, then family name"),
                 "family_first": _l("Family name first, then given name(s)"),
                 "single": _l("A single name, or no family name")}
-HONORIFICS = ["Ms", "Mr", "Mx", "Dr", "Prof.", "H.E.", "Bà", "Ông", "Ibu", "Bapak", "Khun", "Daw", "U",
-              "Lok Chumteav", "Datin", "Dato'", "Datuk", "Tan Sri", "Pengiran", "Dato Paduka", "Sr.", "Sra."]
+# Honorifics as printed before the name on the certificate, so in Latin letters. The datalist
+# explains each in the reader's language: the international ones through the catalogue, the
+# local ones by the country that uses them (CLDR).
+HONORIFIC_MEANINGS = {"Ms": _l("Title for a woman"), "Mr": _l("Title for a man"),
+                      "Mx": _l("Title that does not show gender"), "Dr": _l("Doctor"),
+                      "Prof.": _l("Professor"), "H.E.": _l("His or Her Excellency")}
+LOCAL_HONORIFICS = {"Bà": "VN", "Ông": "VN", "Ibu": "ID", "Bapak": "ID", "Khun": "TH", "Daw": "MM",
+                    "U": "MM", "Lok Chumteav": "KH", "Datin": "MY", "Dato'": "MY", "Datuk": "MY",
+                    "Tan Sri": "MY", "Pengiran": "BN", "Dato Paduka": "BN", "Sr.": "TL",
+                    "Sra.": "TL"}
+HONORIFICS = [*HONORIFIC_MEANINGS, *LOCAL_HONORIFICS]
 OTHER = "other"
 PHONE = r"^[0-9+()\-. /]*$"
 
 
+def honorific_options() -> list[tuple[str, str]]:
+    """(honorific, what it is in the reader's language) for the honorifics datalist."""
+    return [*((value, str(meaning)) for value, meaning in HONORIFIC_MEANINGS.items()),
+            *((value, country_name(country)) for value, country in LOCAL_HONORIFICS.items())]
+
+
 def organisation_type_choices(country: str | None = None):
-    return choices([("", "—"), *((kind.code, str(kind.name)) for kind in organisation_types(country))])
+    return choices([("", "—"), *((kind.code, kind.label) for kind in organisation_types(country))])
 
 
-def ministry_choices():
-    """Every country's ministries, grouped by country, then "other"."""
+def ministry_choices(country: str | None = None):
+    """The ministries of ``country`` (all countries', grouped, when None; the registration
+    page's script then shows only the chosen country's), each "English — native name",
+    then "other"."""
+    countries = [(country, country_name(country))] if country else country_choices()
     grouped = [("", "—", None)]
-    for code, name in country_choices():
-        grouped += [(f"{code}:{m.code}", f"{m.name}" + (f" ({m.acronym})" if m.acronym else ""), name)
-                    for m in ministries(code)]
+    for code, name in countries:
+        grouped += [(f"{code}:{m.code}", m.label(), name) for m in ministries(code)]
     grouped.append((OTHER, _("Other (write it under Organisation)"), None))
-    from wtforms import SelectChoice
-
     return [SelectChoice(value, label, optgroup=group) for value, label, group in grouped]
+
+
+class NameCheck:
+    """Refuse names made only of invisible characters; ``latin``: also anything a passport's
+    Latin name cannot hold (these names are printed on the certificate's Latin line).
+
+    It comes first in a field's validators, so a name of spaces is refused, not taken as empty."""
+
+    def __init__(self, latin: bool):
+        self.latin = latin
+
+    def __call__(self, form, field):
+        problem = (passport_name_problem if self.latin else visible_name_problem)(field.data)
+        if problem is not None:
+            raise StopValidation(problem.message(str(form.native_name.label.text)))
 
 
 class PersonForm(Form):
     """Who someone is: the fields shared by self-registration, nomination and trainers' edits."""
 
     full_name = StringField(_l("Full name exactly as in your passport"),
-                            validators=[DataRequired(), Length(max=300)],
+                            validators=[NameCheck(latin=True), DataRequired(), Length(max=300)],
                             description=_l("As printed in the passport, in Latin letters."),
                             render_kw={"autocomplete": "name"})
-    family_name = StringField(_l("Family name"), validators=[Optional(), Length(max=200)],
+    family_name = StringField(_l("Family name"), validators=[NameCheck(latin=True), Optional(),
+                                                             Length(max=200)],
                               description=_l("Leave empty if you have none."))
-    given_names = StringField(_l("Given name(s)"), validators=[Optional(), Length(max=200)])
+    given_names = StringField(_l("Given name(s)"), validators=[NameCheck(latin=True), Optional(),
+                                                               Length(max=200)])
     name_order = RadioField(_l("Order of your names"), choices=choices(ORDER_LABELS.items()),
                             default="given_first")
-    honorific = StringField(_l("Honorific or title"), validators=[Optional(), Length(max=80)],
+    honorific = StringField(_l("Honorific or title"), validators=[NameCheck(latin=True), Optional(),
+                                                                  Length(max=80)],
                             description=_l("Optional, e.g. Dr, Daw, Datin, Pengiran."),
                             render_kw={"list": "honorifics"})
-    native_name = StringField(_l("Name in your own script"), validators=[Optional(), Length(max=300)],
+    native_name = StringField(_l("Name in your own script"),
+                              validators=[NameCheck(latin=False), Optional(), Length(max=300)],
                               description=_l("Optional, e.g. in Thai, Khmer, Lao or Myanmar script."))
-    address_as = StringField(_l("How should we address you?"), validators=[Optional(), Length(max=200)],
+    address_as = StringField(_l("How should we address you?"),
+                             validators=[NameCheck(latin=False), Optional(), Length(max=200)],
                              description=_l("e.g. Ms Hà, Khun Somchai, Daw Khin."))
     sex = RadioField(_l("Sex"), choices=choices(SEX_LABELS.items()), validators=[InputRequired()],
                      description=_l("For the sex-disaggregated figures donors ask for."))
@@ -74,6 +111,8 @@ class PersonForm(Form):
     language = SelectField(_l("Language for emails and pages"))
 
     country_code: str | None = None  # fixed country (nomination), else the country field
+    honorific_options = staticmethod(honorific_options)
+    native_scripts = staticmethod(native_scripts)  # for the preview's lang tag (registration.js)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -167,10 +206,14 @@ class NominationForm(Form):
     people = FieldList(FormField(NominationEntry), min_entries=4, max_entries=20)
     submission_key = HiddenField()
 
+    honorific_options = staticmethod(honorific_options)
+
     def __init__(self, *args, country: str, **kwargs):
         super().__init__(*args, **kwargs)
+        offered = ministry_choices(country)  # the delegation's country only
         for entry in self.people:
             entry.form.country_code = country
+            entry.form.ministry.choices = offered
         if not self.submission_key.data:
             self.submission_key.data = uuid.uuid4().hex
 

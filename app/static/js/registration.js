@@ -10,13 +10,18 @@
   }
   var latin = document.getElementById("preview-latin");
   var native = document.getElementById("preview-native");
+  // Unicode script (ICU code) -> language, computed on the server from CLDR and ICU
+  // (names.native_scripts); the browser's Unicode data finds each script.
+  var scripts = [];
+  try {
+    var map = JSON.parse(native.getAttribute("data-scripts") || "{}");
+    Object.keys(map).forEach(function (code) {
+      try { scripts.push([new RegExp("\\p{Script=" + code + "}", "u"), map[code]]); } catch (e) { /* unknown here */ }
+    });
+  } catch (e) { scripts = []; }
   function scriptLanguage(text) {
-    var ranges = [[0x0E00, 0x0E7F, "th"], [0x0E80, 0x0EFF, "lo"], [0x1780, 0x17FF, "km"], [0x1000, 0x109F, "my"]];
-    for (var i = 0; i < text.length; i++) {
-      var code = text.charCodeAt(i);
-      for (var j = 0; j < ranges.length; j++) {
-        if (code >= ranges[j][0] && code <= ranges[j][1]) { return ranges[j][2]; }
-      }
+    for (var i = 0; i < scripts.length; i++) {
+      if (scripts[i][0].test(text)) { return scripts[i][1]; }
     }
     return "und";
   }
