@@ -151,6 +151,34 @@ def save_png(pdf: bytes, name: str) -> Path:
     return ARTIFACTS / f"{name}.png"
 
 
+_LINE = re.compile(r'<line xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
+                   r'(.*?)</line>', re.S)
+
+
+def text_lines(pdf: bytes, tmp_path: Path) -> tuple[tuple[float, float], list]:
+    """The page size and every line of text pdftotext finds on the first page, as
+    ((x0, y0, x1, y1), words) in points from the top left; a word box spans what its font says
+    its letters may reach (ascent to descent), not just the ink of the letters drawn."""
+    layout = pdf_text(pdf, tmp_path, "-bbox-layout", "-l", "1")
+    size = re.search(r'<page width="([\d.]+)" height="([\d.]+)"', layout).groups()
+    return (float(size[0]), float(size[1])), [
+        (tuple(float(v) for v in match.groups()[:4]),
+         " ".join(re.findall(r"<word [^>]*>([^<]*)</word>", match.group(5))))
+        for match in _LINE.finditer(layout)]
+
+
+def overlaps(lines: list, slack: float = 0.1) -> list[tuple]:
+    """Pairs of lines whose boxes overlap by more than ``slack`` points both ways."""
+    found = []
+    for index, (a, words_a) in enumerate(lines):
+        for b, words_b in lines[index + 1:]:
+            wide = min(a[2], b[2]) - max(a[0], b[0])
+            tall = min(a[3], b[3]) - max(a[1], b[1])
+            if wide > slack and tall > slack:
+                found.append((round(tall, 2), words_a[:50], words_b[:50]))
+    return found
+
+
 def recovered_share(native: str, latin: str, text: str) -> float:
     """The share of ``native``'s characters that pdftotext gives back, in order, from the lines
     printed under the Latin name (poppler may split one line where marks stack)."""

@@ -7,6 +7,7 @@ from flask_babel import format_date
 from flask_login import login_required
 from werkzeug.utils import secure_filename
 
+from ..certificates.languages import document_languages
 from ..courses.models import Course
 from ..courses.views import get_course
 from ..i18n import _, current_language, format_date_range, timezone_label, use_language
@@ -18,7 +19,8 @@ from .views import bp, get_managed_session
 
 @bp.route("/courses/<slug>/agenda.pdf")
 def pdf(slug: str):
-    """The agenda on A4, in the course's working language and the reader's."""
+    """The agenda on A4, in the course's working language and the reader's (or the languages
+    the course's certificate settings choose)."""
     course = get_course(slug)
     agenda = days(course)
     day_list = [day["day"] for day in agenda]
@@ -42,8 +44,9 @@ def signin_sheet(slug: str, session_id: int):
 
 
 def languages(course: Course) -> list[str]:
-    """A document's languages: the course's working language, then the reader's if different."""
-    return list(dict.fromkeys([course.working_language, current_language()]))
+    """A document's languages: the course's working language, then the reader's if different;
+    or as the course's certificate settings say (the reader's only, or a fixed pair)."""
+    return document_languages(course, [course.working_language, current_language()])
 
 
 def _wording(course: Course, language: str, day_list: list[date]) -> SimpleNamespace:

@@ -28,6 +28,7 @@ import pikepdf
 from werkzeug.utils import secure_filename
 
 from ..pdf import render_document, write_document
+from .fitting import fit_pages
 from .layouts import load_layout
 from .rendering import Facts, build_context, facts, pdf_options, render_pages
 
@@ -133,13 +134,21 @@ def _render_backgrounds(share: int) -> Path:
     """Lay out the backgrounds of some groups as one document, one page per group."""
     groups = _batch["shares"][share]
     found = [replace(_batch["found"][_batch["firsts"][group]], **_PERSONAL) for group in groups]
-    layout = load_layout(found[0].layout)
-    document = render_document(layout.render([build_context(layout, one) for one in found],
-                                             "background"), css=layout.css)
+    placed = _fitted(found, "background")
     path = _part("background", share)
-    if len(document.pages) == len(groups):
-        path.write_bytes(write_document(document, **_batch["options"]))
+    if placed is not None:
+        path.write_bytes(write_document(placed[0][0].copy([page for _doc, page in placed]),
+                                        **_batch["options"]))
     return path
+
+
+def _fitted(found: list[Facts], layer: str):
+    """(document, page) per certificate of one ``layer``, text shrunk to fit (as the whole page
+    would have it: each region fits on its own), or None if one takes more than a page."""
+    layout = load_layout(found[0].layout)
+    return fit_pages(lambda contexts: render_document(layout.render(contexts, layer),
+                                                      css=layout.css),
+                     [build_context(layout, one) for one in found])
 
 
 def _render_chunk(index: int) -> Path:
@@ -166,11 +175,10 @@ def _render_chunk(index: int) -> Path:
 
 
 def _stacked(found: list[Facts], groups: list[int]) -> bytes | None:
-    layout = load_layout(found[0].layout)
-    person = render_document(layout.render([build_context(layout, one) for one in found],
-                                           "person"), css=layout.css)
-    if len(person.pages) != len(found):
+    placed = _fitted(found, "person")
+    if placed is None:
         return None
+    person = placed[0][0].copy([page for _doc, page in placed])
     with pikepdf.open(io.BytesIO(write_document(person, **_batch["options"]))) as pdf:
         forms = {}
         for page, group in zip(pdf.pages, groups):

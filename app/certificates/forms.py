@@ -1,14 +1,27 @@
 """Forms for certificate settings and actions."""
 from flask_wtf.file import FileField
-from wtforms import BooleanField, RadioField, StringField
+from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ..forms import Form, choices
+from ..forms import Form, choices, language_choices
 from ..i18n import _l
 from ..i18n.fields import MultilingualField
+from .languages import MODES
 
 
 class SettingsForm(Form):
+    language_mode = RadioField(
+        _l("Certificate languages"), default=MODES[0], choices=choices(zip(MODES, (
+            _l("English and the participant's language"), _l("The participant's language only"),
+            _l("Two languages chosen here, the same for everyone")))),
+        description=_l("The agenda and worksheet PDFs follow the same choice."))
+    fixed_language1 = SelectField(_l("First language"), choices=language_choices([("", "—")]),
+                                  default="")
+    fixed_language2 = SelectField(_l("Second language"), choices=language_choices([("", "—")]),
+                                  default="")
+    native_digits = BooleanField(_l("Thai, Lao, Khmer and Myanmar numerals"), description=_l(
+        "Dates, hours and the certificate number in the language's own digits. The QR code and "
+        "the verification address stay as they are."))
     arrangement = RadioField(_l("Languages on the page"), default="side_by_side", choices=choices([
         ("side_by_side", _l("Side by side")), ("stacked", _l("One above the other"))]))
     title = MultilingualField(_l("Title"), max_length=120,
@@ -25,6 +38,18 @@ class SettingsForm(Form):
     signatory2_image = FileField(_l("Second signatory: signature image"),
                                  description=_l("PNG, JPEG or SVG, at most 1 MB."))
     pdfa = BooleanField(_l("Archive-quality PDF (PDF/A-3b)"))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.language_mode.data == "pair":
+            for field in (self.fixed_language1, self.fixed_language2):
+                if not field.data:
+                    field.errors.append(_l("Choose the two languages."))
+                    valid = False
+            if valid and self.fixed_language1.data == self.fixed_language2.data:
+                self.fixed_language2.errors.append(_l("Choose two different languages."))
+                valid = False
+        return valid
 
 
 class ReasonForm(Form):

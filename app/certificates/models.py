@@ -37,6 +37,12 @@ class CertificateSettings(db.Model):
     signatory2_image: Mapped[str | None] = mapped_column(sa.String(80))
     issue_place: Mapped[MultilingualText] = mapped_column(MultilingualType, default=lambda: {})
     pdfa: Mapped[bool] = mapped_column(default=False)
+    # Which languages certificates (and the agenda and worksheet PDFs) print in:
+    # app/certificates/languages.py.
+    language_mode: Mapped[str] = mapped_column(sa.String(30), default="english_and_participant")
+    fixed_language1: Mapped[str] = mapped_column(sa.String(8), default="")
+    fixed_language2: Mapped[str] = mapped_column(sa.String(8), default="")
+    native_digits: Mapped[bool] = mapped_column(default=False)  # Thai, Lao, Khmer, Myanmar digits
 
     course = relationship("Course", backref=sa.orm.backref("certificate_settings", uselist=False,
                                                            cascade="all, delete-orphan"))

@@ -18,13 +18,15 @@ from zoneinfo import ZoneInfo
 import segno
 from babel.numbers import format_decimal
 
-from ..i18n.languages import babel_locale, normalise
+from ..i18n.languages import babel_locale
 from ..i18n.multilingual import MultilingualText
 from ..pdf import render_document, resource_url, write_document
 from ..reference import country_name
 from ..registrations.names import script_language
 from ..typography import drawable
 from .dates import format_day, format_days
+from .fitting import Fit, fit_pages
+from .languages import certificate_languages, native_digits, writes_latin
 from .layouts import Layout, fill, load_layout
 
 Cell = namedtuple("Cell", "lang text")  # one language's wording of a phrase
@@ -65,6 +67,7 @@ class Facts:
     status: str = "valid"
     layout: str = "default"
     pdfa: bool = False
+    native_digits: bool = False  # dates, hours and number in Thai, Lao, Khmer, Myanmar numerals
 
 
 def facts(certificate, verify_url: str = "") -> Facts:
@@ -73,22 +76,24 @@ def facts(certificate, verify_url: str = "") -> Facts:
     course = registration.course
     settings = course.certificate_settings
     issued = certificate.issued_at
+    languages = certificate_languages(settings, certificate.second_language)
     found = Facts(
-        languages=tuple(dict.fromkeys(["en", normalise(certificate.second_language) or "en"])),
+        languages=languages,
         name=registration.certificate_name or registration.full_name,
         native_name=registration.native_name, position=registration.position,
-        organisation=registration.organisation or _ministry_name(registration),
+        organisation=registration.organisation or _ministry_name(registration, languages[0]),
         country=registration.country, course_title=course.title, start=course.start_date,
         end=course.end_date, city=course.city, course_country=course.country,
         hours=certificate.hours, total_hours=course.contact_hours,
         full_hours=certificate.full_hours, number=certificate.number, verify_url=verify_url,
         issued_on=issued.astimezone(ZoneInfo(course.timezone)).date() if issued else date.today(),
-        logos=[_logo(link) for link in sorted(course.organisation_links, key=lambda link: (
-            link.role != "organiser", link.position))],
+        logos=[_logo(link, languages[0]) for link in sorted(
+            course.organisation_links, key=lambda link: (link.role != "organiser", link.position))],
         status=certificate.status)
     if settings is not None:
         layout = load_layout(settings.layout or "default")
         found.layout, found.pdfa = layout.name, settings.pdfa
+        found.native_digits = bool(settings.native_digits)
         found.arrangement, found.issue_place = settings.arrangement, settings.issue_place
         found.overrides = {key: getattr(settings, spec.setting)
                            for key, spec in layout.fields.items()
@@ -99,10 +104,10 @@ def facts(certificate, verify_url: str = "") -> Facts:
     return found
 
 
-def _logo(link) -> Logo:
+def _logo(link, language: str) -> Logo:
     organisation = link.organisation
     return Logo(link.role, _logo_url(organisation.logo),
-                _text(organisation.acronym or organisation.name.localize("en").text))
+                _text(organisation.acronym or organisation.name.localize(language).text))
 
 
 def _logo_url(name: str | None) -> str | None:
@@ -110,11 +115,11 @@ def _logo_url(name: str | None) -> str | None:
     return resource_url("organisations.logo", name=name) if name else None
 
 
-def _ministry_name(registration) -> str:
+def _ministry_name(registration, language: str) -> str:
     from ..reference import ministries
 
     found = [m for m in ministries(registration.country) if m.code == registration.ministry]
-    return found[0].name.localize("en").text if found else ""
+    return found[0].name.localize(language).text if found else ""
 
 
 def certificate_context(certificate, verify_url: str = "") -> dict:
@@ -127,18 +132,25 @@ def build_context(layout: Layout, f: Facts) -> dict:
     """Turn facts into what a layout template sees: phrases as cells per language."""
     languages = f.languages
 
+    def digits(text: str, language: str) -> str:
+        return native_digits(text, language) if f.native_digits else text
+
     def cells(text: MultilingualText, values=lambda language: {}, neutral: str = "") -> list[Cell]:
-        """The text in each language, English first; a language without its own text is
-        left out (it would repeat the English), unless a ``neutral`` pattern says it."""
-        first = text.localize(languages[0], languages[1:])
-        if not first.text:
-            return []
-        found = [Cell(first.language, _clean(fill(first.text, **values(first.language)), 500))]
-        for language in languages[1:]:
-            other = text.localize(language)
-            words = neutral if other.fallback else other.text
-            if words and words != first.text:
-                found.append(Cell(language, _clean(fill(words, **values(language)), 500)))
+        """The text in each of the certificate's languages, in order. A language without its
+        own text says the ``neutral`` pattern, or is left out (it would repeat another's);
+        when no language has its own, the first gets what there is (e.g. English)."""
+        found = []
+        for language in languages:
+            own = text.localize(language)
+            words = neutral if own.fallback or not own.text else own.text
+            text_here = _clean(fill(words, **values(language)), 500) if words else ""
+            if text_here and all(text_here != cell.text for cell in found):
+                found.append(Cell(language, text_here))
+        if not found:
+            first = text.localize(languages[0], languages[1:])
+            if first.text:
+                found.append(Cell(first.language,
+                                  _clean(fill(first.text, **values(first.language)), 500)))
         return found
 
     def wording(key: str) -> MultilingualText:
@@ -152,23 +164,34 @@ def build_context(layout: Layout, f: Facts) -> dict:
                                            country_name(f.course_country, language)) if part)
 
     def held(language: str) -> dict:
-        return {"dates": format_days(f.start, f.end, language), "place": place(language)}
+        return {"dates": digits(format_days(f.start, f.end, language), language),
+                "place": place(language)}
 
     def hours(language: str) -> dict:
-        return {"hours": _number(f.hours, language), "total": _number(f.total_hours, language)}
+        return {"hours": digits(_number(f.hours, language), language),
+                "total": digits(_number(f.total_hours, language), language)}
 
     def issued(language: str) -> dict:
         where = f.issue_place.localize(language, languages).text or f.city.localize(language).text
-        return {"place": where, "date": format_day(f.issued_on, language)}
+        return {"place": where, "date": digits(format_day(f.issued_on, language), language)}
 
     country = MultilingualText({lang: country_name(f.country, lang) for lang in languages}) \
         if f.country else MultilingualText()
     choice = layout.fields.get("arrangement")
     arrangement = f.arrangement if choice and f.arrangement in choice.choices else \
         (choice.default if choice else "side_by_side")
-    name = _text(f.name, NAME_LIMIT)
-    native = _text(f.native_name, NAME_LIMIT)
-    signatories = [Signatory(_text(who), image, cells(title))
+    def latin(value: Text) -> Text:
+        """Latin text on a page in another script is tagged so, for Latin fonts and lines."""
+        return Text(value.text, "und-Latn") if value.text and not value.lang and not page_latin \
+            else value
+
+    page_latin = writes_latin(languages[0])
+    name = latin(_text(f.name, NAME_LIMIT))
+    native = latin(_text(f.native_name, NAME_LIMIT))
+    number = _clean(f.number, 60)
+    numbers = list({digits(number, language): Cell(language, digits(number, language))
+                    for language in languages}.values()) if number else []
+    signatories = [Signatory(latin(_text(who)), image, cells(title))
                    for who, image, title in f.signatories[:2]]
     signatories += [Signatory(Text("", ""), None, [])] * (2 - len(signatories))
     return {
@@ -189,12 +212,14 @@ def build_context(layout: Layout, f: Facts) -> dict:
         "name": name,
         "native_name": native if native.text and native.text != name.text else Text("", ""),
         "name_size": "normal" if len(name.text) <= 40 else "long" if len(name.text) <= 90
-        else "very-long",
-        "affiliation": [part for part in (_text(f.position, 200), _text(f.organisation, 300))
-                        if part.text],
-        "logos": list(f.logos),
+        else "very-long",  # for layouts that size the name by its length (not the default)
+        "affiliation": [latin(part) for part in (_text(f.position, 200),
+                                                 _text(f.organisation, 300)) if part.text],
+        "logos": [logo._replace(label=latin(logo.label)) for logo in f.logos],
         "signatories": signatories,
-        "number": _clean(f.number, 60),
+        "number": number,
+        "numbers": numbers,  # the number as each language writes its digits (once if alike)
+        "fit": Fit(),  # each region's shrink level (app/certificates/fitting.py)
         "verify_url": f.verify_url,
         "qr": qr_data_uri(f.verify_url) if f.verify_url else "",
         "status": f.status,
@@ -307,8 +332,9 @@ def render_batch(certificates, verify_url_for, out_dir, **options):
 def render_pages(found: list[Facts], cache: dict | None = None) -> list[tuple[object, list]]:
     """Lay out certificates; return (document, its pages) per certificate, in order.
 
-    Certificates sharing a layout are laid out as one document, one page each. A layout
-    that spills a certificate over two pages is laid out again one certificate at a time.
+    Certificates sharing a layout are laid out as one document, one page each; those with
+    text too long for its box again, that text smaller (:mod:`.fitting`). A layout that spills
+    a certificate over two pages is laid out again one certificate at a time.
     """
     cache = {} if cache is None else cache
     result: list = [None] * len(found)
@@ -318,9 +344,9 @@ def render_pages(found: list[Facts], cache: dict | None = None) -> list[tuple[ob
     for name, indexes in groups.items():
         layout = load_layout(name)
         contexts = [build_context(layout, found[i]) for i in indexes]
-        document = _layout_document(layout, contexts, cache)
-        if len(document.pages) == len(indexes):
-            for i, page in zip(indexes, document.pages):
+        placed = fit_pages(lambda some: _layout_document(layout, some, cache), contexts)
+        if placed is not None:
+            for i, (document, page) in zip(indexes, placed):
                 result[i] = (document, [page])
         else:
             for i, context in zip(indexes, contexts):

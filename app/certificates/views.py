@@ -153,7 +153,8 @@ def settings(slug: str):
             form.signatory1_image.errors.append(str(problem))
         else:
             for name in ("arrangement", "title", "wording", "issue_place", "signatory1_name",
-                         "signatory1_title", "signatory2_name", "signatory2_title", "pdfa"):
+                         "signatory1_title", "signatory2_name", "signatory2_title", "pdfa",
+                         "language_mode", "fixed_language1", "fixed_language2", "native_digits"):
                 setattr(current, name, form[name].data)
             for name, stored in images.items():
                 if stored:

@@ -9,6 +9,7 @@ landscape when its module says so. Answers are escaped by the field types; figur
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -22,13 +23,14 @@ from markupsafe import Markup
 from werkzeug.utils import secure_filename
 
 from .. import ROOT
+from ..certificates.languages import document_languages
 from ..certificates.views import pdf_response
 from ..courses.models import Course
 from ..courses.views import get_course, get_managed_course
 from ..extensions import db
-from ..i18n import _, current_language, localize
+from ..i18n import _, current_language, localize, use_language
 from ..i18n.languages import endonym
-from ..pdf import render_pdf_string
+from ..pdf import render_document, write_document
 from ..reference import country_name, is_country
 from ..registrations.models import Delegation, Registration
 from . import bp, figures, forms, operations, translate
@@ -177,11 +179,33 @@ def owner_of(sheet: Worksheet):
 
 def render(sheets: list[Sheet], **context) -> bytes:
     """The PDF of ``sheets`` (and a cover and contents when ``pack`` is given)."""
-    words = page_words()
-    html = render_template("pdf/toolkit/document.html", sheets=sheets, words=words,
+    return write_document(_document(sheets, **context))
+
+
+def _document(sheets: list[Sheet], **context):
+    html = render_template("pdf/toolkit/document.html", sheets=sheets, words=page_words(),
                            language=current_language(), blank_rows=BLANK_ROWS, cards=CARD_COLUMNS,
                            translate=translate, **context)
-    return render_pdf_string(html, css=CSS.read_text(encoding="utf-8"))
+    return render_document(html, css=CSS.read_text(encoding="utf-8"))
+
+
+def sheet_languages(course: Course | None, person: str | None = None) -> list[str]:
+    """The languages a worksheet PDF prints in: the reader's, or as the course's certificate
+    settings say (``person``, a participant's own language, for their own PDFs; a fixed pair)."""
+    return document_languages(course, [current_language()], person)
+
+
+def in_languages(languages: list[str], make: Callable[[], tuple[list[Sheet], dict]]) -> bytes:
+    """One PDF with the document ``make()`` builds (its sheets and context) in each of
+    ``languages``, one copy after the other, each with its own page numbers: a course that
+    prints in two languages hands out both."""
+    documents = []
+    for language in languages:
+        with use_language(language):
+            sheets, context = make()
+            documents.append(_document(sheets, **context))
+    return write_document(documents[0].copy([page for document in documents
+                                             for page in document.pages]))
 
 
 def page_words() -> tuple[str, str, str]:
@@ -194,20 +218,29 @@ def page_words() -> tuple[str, str, str]:
 
 # --- the three documents -------------------------------------------------------------------------
 
-def worksheet_pdf(sheet: Worksheet) -> bytes:
-    """One filled worksheet."""
-    return render([filled(sheet.exercise, sheet, owner_of(sheet))])
+def worksheet_pdf(sheet: Worksheet, person: str | None = None) -> bytes:
+    """One filled worksheet (``person``: the language of the participant asking for it)."""
+    return in_languages(sheet_languages(sheet.exercise.course, person), lambda: (
+        [filled(sheet.exercise, sheet, owner_of(sheet))], {}))
 
 
 def blank_pdf(module: Module, course: Course | None = None) -> bytes:
     """A handout to fill by hand, under the course's header when ``course`` is given."""
     exercise = operations.exercise_for(course, module.key) if course else None
-    return render([Sheet(module, header(course, exercise), title_of(module), blank=True)])
+    return in_languages(sheet_languages(course), lambda: (
+        [Sheet(module, header(course, exercise), title_of(module), blank=True)], {}))
 
 
 def country_pack_pdf(course: Course, country: str, only: Registration | None = None) -> bytes:
     """Every sheet of a country's team at ``course``, in exercise order, with a cover and
-    contents; with ``only``, the team's sheets and that person's own (a participant's pack)."""
+    contents; with ``only``, the team's sheets and that person's own (a participant's pack,
+    in their language where the course's settings say so)."""
+    person = only.certificate_language if only is not None else None
+    return in_languages(sheet_languages(course, person),
+                        lambda: _country_pack(course, country, only))
+
+
+def _country_pack(course: Course, country: str, only: Registration | None):
     members = operations.country_team(course, country)
     delegation = db.session.scalar(sa.select(Delegation).where(
         Delegation.course_id == course.id, Delegation.country == country))
@@ -228,7 +261,7 @@ def country_pack_pdf(course: Course, country: str, only: Registration | None = N
     pack = {"course": localize(course.title, course.working_language).text,
             "country": f"{country} · {country_name(country)}", "members": members,
             "organisers": course.organisations("organiser") + course.organisations("donor")}
-    return render(sheets, pack=pack)
+    return sheets, {"pack": pack}
 
 
 def type_label(spec) -> str:
@@ -286,7 +319,9 @@ def my_sheet_pdf(token: str, key: str):
     sheet = operations.find_sheet(exercise, registration)
     owner = registration if exercise.mode != "team" else operations.find_team(registration) or \
         Delegation(course_id=registration.course_id, country=registration.country)  # not stored
-    return _pdf(render([filled(exercise, sheet, owner)]), key, registration.country)
+    languages = sheet_languages(registration.course, registration.certificate_language)
+    return _pdf(in_languages(languages, lambda: ([filled(exercise, sheet, owner)], {})),
+                key, registration.country)
 
 
 @bp.route("/p/<token>/worksheets/pack.pdf")
