@@ -1,4 +1,4 @@
-"""The reference course of DOMAIN.md §6, as demo data (``flask --app app seed-demo``)."""
+"""The reference course (Jakarta, 9–11 April 2025), as demo data (``flask --app app seed-demo``)."""
 import os
 import secrets
 from datetime import date, time
@@ -158,7 +158,7 @@ def _organisation(acronym: str, name: T, country: str | None, logo: str | None) 
 
 
 def _agenda(course: Course, trainer: User) -> None:
-    """The three-day agenda of DOMAIN.md §3, and attendance that leaves a few below the threshold."""
+    """The three-day agenda of the reference course, and attendance that leaves a few below the threshold."""
     from datetime import timedelta
 
     from .agenda.models import Speaker

@@ -1,4 +1,4 @@
-"""The agenda's iCalendar feed: /courses/<slug>/agenda.ics (CONTRACTS.md)."""
+"""The agenda's iCalendar feed: /courses/<slug>/agenda.ics (a stable address)."""
 import re
 import subprocess
 import sys

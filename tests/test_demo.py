@@ -1,4 +1,4 @@
-"""The demo data: the reference course of DOMAIN.md §6."""
+"""The demo data: the reference course (Jakarta, 9–11 April 2025)."""
 from datetime import date
 
 import sqlalchemy as sa

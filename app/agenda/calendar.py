@@ -104,7 +104,7 @@ def course_calendar(course: Course, language: str) -> bytes:
 
 @bp.route("/courses/<slug>/agenda.ics")
 def agenda_ics(slug: str):
-    """The public iCalendar feed of a course's agenda (CONTRACTS.md), in ``?lang=``."""
+    """The public iCalendar feed of a course's agenda (a stable address), in ``?lang=``."""
     course = get_course(slug)
     response = Response(course_calendar(course, current_language()),
                         mimetype="text/calendar")  # Flask adds "; charset=utf-8"

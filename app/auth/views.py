@@ -1,4 +1,4 @@
-"""Staff sign-in and sign-out (CONTRACTS.md: /login, /logout)."""
+"""Staff sign-in and sign-out (/login and /logout are stable addresses)."""
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for

@@ -185,7 +185,7 @@ def preview(slug: str):
 
 @bp.route("/p/<token>/certificate.pdf")
 def mine(token: str):
-    """A participant's own certificate (CONTRACTS.md), once issued."""
+    """A participant's own certificate, once issued (a stable address)."""
     registration = get_registration(token)
     valid = [c for c in registration.certificates if c.status == "valid"]
     if not valid:

@@ -3,7 +3,7 @@ from functools import lru_cache
 
 from babel import Locale
 
-# CONTRACTS.md: every page accepts ?lang= with one of these.
+# Every page accepts ?lang= with one of these (a stable promise: links carry it).
 LANGUAGES = ("en", "vi", "id", "ms", "fil", "th", "km", "lo", "my", "pt", "tet")
 
 # Languages with a gettext catalogue but no CLDR locale: format dates and numbers with

@@ -1,7 +1,7 @@
 """Worksheet PDFs (a filled sheet, a blank handout, a country team's pack) and the public
 module library, all through :mod:`app.pdf`.
 
-Every sheet prints under the common header of DOMAIN.md §2 (course and session, country,
+Every sheet prints under the common header (course and session, country,
 group, facilitators, language, last save, status, organisers' logos, page x of y), on A4
 landscape when its module says so. Answers are escaped by the field types; figures come from
 :mod:`.figures`.
