@@ -17,7 +17,7 @@ run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	@echo "Serving Lokakarya on http://127.0.0.1:$(PORT)/"
-	$(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind 127.0.0.1:$(PORT) 'app.wsgi:app'
+	BASE_URL="$${BASE_URL:-http://127.0.0.1:$(PORT)}" $(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind 127.0.0.1:$(PORT) 'app.wsgi:app'
 
 test: install
 	@bash tests/run-all.sh

@@ -1,9 +1,7 @@
 """Lokakarya: policy training workshops for national action planning."""
-from pathlib import Path
-
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+from .paths import ROOT
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -16,6 +14,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
 
     from . import config, core, database, extensions, i18n, reference, security
+    from .pdf import compat as weasyprint_compat
 
     config.configure(app, test_config)
     database.configure(app)
@@ -23,17 +22,31 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.configure(app)
     security.configure(app)
     reference.validate()
+    weasyprint_compat.install()  # stops here, naming the patch, if WeasyPrint changed under us
     register_features(app)
     core.configure_errors(app)
     return app
 
 
 def register_features(app: Flask) -> None:
-    """Mount each feature's blueprint and its commands."""
-    from . import agenda, auth, certificates, cli, core, courses, mail, organisations, registrations, \
-        toolkit, users  # noqa: F401
+    """Mount each feature's blueprint, its template helpers (one registry: a name registered
+    twice fails here, at start-up) and its commands."""
+    from . import cli
+    from .agenda import views as agenda
+    from .auth import views as auth
+    from .certificates import views as certificates
+    from .core import views as core
+    from .courses import views as courses
+    from .mail import views as mail
+    from .organisations import views as organisations
+    from .registrations import notifications  # noqa: F401 - connects the emails to the operations
+    from .registrations import views as registrations
+    from .toolkit import views as toolkit
+    from .users import views as users
+    from .web.templates import registry
 
     for feature in (core, auth, users, organisations, courses, registrations, mail, agenda, certificates,
                     toolkit):
         app.register_blueprint(feature.bp)
+    registry.install(app)
     cli.configure(app)

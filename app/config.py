@@ -1,9 +1,12 @@
 """Settings from the environment, with safe defaults for the embedded set-up."""
 import os
 import secrets
+import sys
 from pathlib import Path
 
 from flask import Flask
+
+from .links import DEFAULT_BASE_URL, LOOPBACK_HOSTS, BadBaseURL, base_host, normalise_base_url
 
 TRUE = {"1", "true", "yes", "on"}
 
@@ -19,8 +22,14 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         SECRET_KEY=env.get("SECRET_KEY") or (overrides or {}).get("SECRET_KEY") or _instance_secret(instance),
         SQLALCHEMY_DATABASE_URI=database_url(env.get("DATABASE_URL"), instance),
         REDIS_URL=env.get("REDIS_URL") or None,
-        # Links in emails sent from commands (no request to take the host from).
-        BASE_URL=env.get("BASE_URL", "http://127.0.0.1:5000"),
+        # Production is recognised by DATABASE_URL: without it the app runs the embedded default
+        # (SQLite in instance/, `make run`), which may keep a loopback BASE_URL.
+        PRODUCTION=bool(env.get("DATABASE_URL")),
+        # The site's public address: every absolute link (emails, QR codes, certificates,
+        # calendars) is made from it by app.links.external_url, never from the request's Host.
+        BASE_URL=env.get("BASE_URL") or None,
+        # Hosts the app answers for (Flask refuses others with 400); None: derived from BASE_URL.
+        TRUSTED_HOSTS=_host_list(env.get("TRUSTED_HOSTS")),
         # Registrations of courses that ended longer ago are anonymised by `participants anonymise`.
         RETENTION_DAYS=int(env.get("RETENTION_DAYS", 730)),
         UPLOAD_FOLDER=env.get("UPLOAD_FOLDER") or str(instance / "uploads"),
@@ -53,6 +62,45 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
     )
     if overrides:
         app.config.update(overrides)
+    configure_links(app, explicit_hosts="TRUSTED_HOSTS" in (overrides or {}))
+
+
+def configure_links(app: Flask, explicit_hosts: bool = False) -> None:
+    """Check BASE_URL (required in production) and derive TRUSTED_HOSTS from it."""
+    config = app.config
+    if not config.get("BASE_URL"):
+        if config["PRODUCTION"]:
+            raise SystemExit("BASE_URL is not set: in production (DATABASE_URL set) every link in "
+                             "emails, certificates and calendars is made from it. Set it to the "
+                             "site's public address, e.g. BASE_URL=https://training.example.org")
+        config["BASE_URL"] = DEFAULT_BASE_URL
+    try:
+        config["BASE_URL"] = normalise_base_url(config["BASE_URL"])
+    except BadBaseURL as exc:
+        raise SystemExit(str(exc))
+    hosts = config.get("TRUSTED_HOSTS")
+    if hosts is None:
+        hosts = [base_host(config["BASE_URL"])]
+        if not config["PRODUCTION"]:
+            hosts += LOOPBACK_HOSTS
+    if config.get("TESTING") and not explicit_hosts:
+        hosts = [*hosts, "localhost"]  # the test client's default host
+    config["TRUSTED_HOSTS"] = list(dict.fromkeys(hosts))
+
+
+def loopback_notice(app: Flask) -> str | None:
+    """What the server says on its terminal when its links only work on this machine."""
+    if base_host(app.config["BASE_URL"]) not in LOOPBACK_HOSTS:
+        return None
+    return (f"BASE_URL is {app.config['BASE_URL']}: links in emails, QR codes and certificates work "
+            "on this machine only. Set BASE_URL to the site's public address to share them.")
+
+
+def _host_list(value: str | None) -> list[str] | None:
+    """``TRUSTED_HOSTS`` from the environment: comma-separated host names (``.example.org``: subdomains)."""
+    if not value:
+        return None
+    return [host.strip().lower() for host in value.split(",") if host.strip()]
 
 
 def database_url(url: str | None, instance: Path) -> str:

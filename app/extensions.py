@@ -7,7 +7,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from . import ROOT
+from .paths import ROOT
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

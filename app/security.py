@@ -1,7 +1,10 @@
-"""Security headers on every response, and refusing debug mode outside development."""
+"""Security headers, refusing unknown hosts, and refusing debug mode outside development."""
 import os
+from urllib.parse import urlsplit
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
+from flask.globals import request_ctx
+from werkzeug.exceptions import SecurityError
 from werkzeug.routing import IntegerConverter
 
 CSP = "; ".join([
@@ -28,6 +31,9 @@ def configure(app: Flask) -> None:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     app.url_map.converters["int"] = BoundedInt
+    # Flask refuses hosts outside TRUSTED_HOSTS (app.config); this runs first so the refusal
+    # is the translated 400 page.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_untrusted_host)
     app.before_request(refuse_control_characters)
     app.after_request(add_headers)
 
@@ -38,6 +44,22 @@ class BoundedInt(IntegerConverter):
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(url_map, *args, **kwargs)
+
+
+def refuse_untrusted_host():
+    """Answer a request whose Host is not trusted with the 400 page, built without that host.
+
+    Flask found the host untrusted and left the request without URLs; the error page gets
+    links relative to BASE_URL's host, and nothing later can read the refused header.
+    """
+    error = request.routing_exception
+    if not isinstance(error, SecurityError):
+        return
+    base = urlsplit(current_app.config["BASE_URL"])
+    request.host = base.netloc
+    request_ctx.url_adapter = current_app.url_map.bind(
+        base.netloc, script_name=request.script_root or "/", url_scheme=request.scheme, subdomain="")
+    raise error
 
 
 def refuse_control_characters():
@@ -58,8 +80,6 @@ def add_headers(response):
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    from flask import current_app
-
     if current_app.config.get("HTTPS"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if request.endpoint != "static" and "Cache-Control" not in headers:

@@ -3,7 +3,9 @@
 Pango breaks Thai lines at words (libthai), but never breaks Khmer or Lao and breaks
 Myanmar only at spaces, so long Khmer, Lao and Myanmar text overflows its box. Before
 layout, :func:`add_break_opportunities` puts a zero-width space (U+200B) at every word
-boundary ICU finds inside runs of those scripts, in text only (never in attributes).
+boundary ICU finds inside runs of those scripts, in text only (never in attributes). Text
+wrapped by hand (SVG figures) breaks at :func:`line_breaks`, and cuts a word too long for a
+line only at :func:`cluster_cuts`.
 
 :func:`missing_glyphs` tells which characters of a text no installed font can draw, so a
 trainer is warned before generating a certificate instead of getting empty boxes.
@@ -166,37 +168,52 @@ def drawable(text: str) -> str:
     return dropped.sub("", text)
 
 
-# --- Exact text extraction -------------------------------------------------------------------
+# --- Line breaks for text laid out by hand (SVG figures) --------------------------------------
 
-# WeasyPrint maps each glyph to one text once per font (its ToUnicode CMap), so where Thai,
-# Khmer, Lao or Myanmar reuse a glyph in several clusters, or marks are drawn apart from their
-# base, copying and pdftotext lose or reorder characters. An /ActualText span around each line
-# of such text tells readers the exact words, whatever the glyphs (PDF 1.7 §14.9.4).
-_COMPLEX = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u19e0-\u19ff\ua9e0-\ua9ff"
-                      "\uaa60-\uaa7f]")
+# Never end a line with these: Khmer COENG and Myanmar's stacking virama join the next
+# consonant; Thai and Lao vowels written before their consonant belong with it.
+_NO_END = frozenset("\u17d2\u1039\u0e40\u0e41\u0e42\u0e43\u0e44\u0ec0\u0ec1\u0ec2\u0ec3\u0ec4")
+# Never start a line with these: Thai and Lao following vowels that Unicode's grapheme rules
+# separate from their consonant (as ICU does some Myanmar marks, hence the category test too).
+_NO_START = frozenset("\u0e30\u0e32\u0e33\u0e45\u0eb0\u0eb2\u0eb3")
+# A Myanmar consonant followed by asat or virama closes the syllable before it.
+_CLOSES_SYLLABLE = frozenset("\u103a\u1039")
 
 
-def install_actual_text() -> bool:
-    """Wrap WeasyPrint's text drawing so complex-script lines carry their exact text."""
-    import pydyf
-    from weasyprint import draw
+def _icu_offsets(text: str, kind: str) -> list[int]:
+    """Boundaries ICU finds in ``text`` (``line`` or ``character``), as str offsets, inside it."""
+    iterators = _local.__dict__.setdefault("iterators", {})
+    if kind not in iterators:
+        create = icu.BreakIterator.createLineInstance if kind == "line" \
+            else icu.BreakIterator.createCharacterInstance
+        iterators[kind] = create(icu.Locale.getRoot())
+    iterator = iterators[kind]
+    iterator.setText(text)
+    index_of = None
+    if any(ord(char) > 0xFFFF for char in text):  # ICU counts UTF-16 units
+        index_of, unit = {}, 0
+        for index, char in enumerate(text):
+            index_of[unit] = index
+            unit += 2 if ord(char) > 0xFFFF else 1
+    return [index_of[end] if index_of else end for end in iterator if 0 < end < _units(text)]
 
-    original = getattr(draw, "draw_text", None)
-    if original is None or getattr(original, "actual_text", False):
-        return original is not None
 
-    def draw_text(stream, textbox, *args, **kwargs):
-        text = getattr(textbox, "text", "")
-        if not _COMPLEX.search(text):
-            return original(stream, textbox, *args, **kwargs)
-        actual = pydyf.Dictionary({"ActualText": pydyf.String(text.replace(ZWSP, ""))})
-        stream.begin_marked_content("Span", actual)
-        try:
-            return original(stream, textbox, *args, **kwargs)
-        finally:
-            stream.end_marked_content()
+def _units(text: str) -> int:
+    return len(text) + sum(ord(char) > 0xFFFF for char in text)
 
-    draw_text.actual_text = True
-    draw_text.original = original
-    draw.draw_text = draw_text
-    return True
+
+def line_breaks(text: str) -> list[int]:
+    """Offsets inside ``text`` where a line may break (Unicode line breaking, with ICU's
+    dictionaries for Thai, Lao, Khmer and Myanmar words)."""
+    return _icu_offsets(text, "line") if text else []
+
+
+def cluster_cuts(text: str) -> list[int]:
+    """Offsets inside ``text`` where a word too long for its line may be cut without splitting
+    what a reader sees as one letter (a grapheme cluster, a Khmer subscript, a Thai vowel)."""
+    if not text:
+        return []
+    return [cut for cut in _icu_offsets(text, "character")
+            if text[cut - 1] not in _NO_END and text[cut] not in _NO_START
+            and not unicodedata.category(text[cut]).startswith("M")
+            and text[cut + 1:cut + 2] not in _CLOSES_SYLLABLE]

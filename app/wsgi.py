@@ -2,6 +2,7 @@
 import sys
 
 from . import create_app
+from .config import loopback_notice
 from .database import check_connection
 
 app = create_app()
@@ -9,3 +10,5 @@ problem = check_connection(app)
 if problem:
     print(problem, file=sys.stderr)
     sys.exit(1)
+if loopback_notice(app):
+    print(loopback_notice(app), file=sys.stderr)

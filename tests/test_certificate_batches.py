@@ -1,5 +1,6 @@
 """Certificates given bad input (names, wording, layouts, logos), and many certificates at once."""
 from certificate_support import *  # noqa: F403 - the shared data, helpers and fixtures
+from app.certificates import batch, layout_checks  # noqa: E402
 
 # --- Bad input ------------------------------------------------------------------------------
 
@@ -40,7 +41,7 @@ def test_a_500_character_name_shrinks_and_stays_on_one_page(certificates, tmp_pa
 
 
 def test_the_default_layout_has_wording_in_every_language():
-    report = layouts.validate_layout("default")
+    report = layout_checks.validate_layout("default")
     assert report.ok, report.errors
     assert report.missing == {}
 
@@ -58,7 +59,7 @@ def test_missing_wording_falls_back_to_english_and_validation_says_where(course,
     (tmp_path / "partial/layout.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False),
                                                   encoding="utf-8")
     monkeypatch.setattr(layouts, "LAYOUTS", tmp_path)
-    report = layouts.validate_layout("partial")
+    report = layout_checks.validate_layout("partial")
     assert report.ok, report.errors
     assert report.missing == {"my": ["title", "certify"]}
 
@@ -70,7 +71,7 @@ def test_missing_wording_falls_back_to_english_and_validation_says_where(course,
 
     settings = course.certificate_settings
     settings.title = T(en="Certificate of Participation", my="အောင်လက်မှတ်")
-    report = layouts.validate_layout("partial", settings)
+    report = layout_checks.validate_layout("partial", settings)
     assert "certify" in report.missing["my"] and "title" not in report.missing["my"]
 
 
@@ -108,7 +109,7 @@ def test_unsafe_or_broken_layouts_are_reported(tmp_path, monkeypatch, template, 
     shutil.copytree(ROOT / "certificate_layouts/default", tmp_path / "custom")
     (tmp_path / "custom/template.html").write_text(template, encoding="utf-8")
     monkeypatch.setattr(layouts, "LAYOUTS", tmp_path)
-    report = layouts.validate_layout("custom", languages=("en", "th"))
+    report = layout_checks.validate_layout("custom", languages=("en", "th"))
     assert not report.ok and problem in " ".join(report.errors), report.errors
 
 
@@ -144,7 +145,7 @@ def test_a_logo_file_that_is_not_an_image_is_left_out(course, certificates, tmp_
 
 def test_layout_names_cannot_leave_the_layouts_folder():
     for name in ("../app", "default/../../etc", "", "x" * 41):
-        assert not layouts.validate_layout(name).ok
+        assert not layout_checks.validate_layout(name).ok
 
 
 # --- Many at once ---------------------------------------------------------------------------
@@ -180,7 +181,7 @@ def test_the_bulk_path_writes_each_pdf_and_the_merged_one(certificates, course, 
     db.session.commit()
     ordered = list(certificates.values())
     seen = []
-    merged, paths = rendering.render_batch(ordered, lambda c: VERIFY + c.code, tmp_path / "out",
+    merged, paths = batch.render_batch(ordered, lambda c: VERIFY + c.code, tmp_path / "out",
                                            workers=workers, chunk=5,
                                            progress=lambda done, total: seen.append((done, total)))
     assert [path.name for path in paths] == [f"{c.number}.pdf" for c in ordered]
@@ -210,7 +211,7 @@ def test_a_print_run_looks_exactly_like_single_certificates(certificates, db, tm
     from PIL import ImageChops, ImageStat
 
     ordered = [certificates[case] for case in ("th", "km", "vi", "my")]
-    _merged, paths = rendering.render_batch(ordered, lambda c: VERIFY + c.code, tmp_path / "run",
+    _merged, paths = batch.render_batch(ordered, lambda c: VERIFY + c.code, tmp_path / "run",
                                             workers=1)
     for certificate, path in zip(ordered, paths):
         single = rendering.render_certificate(certificate, verify_url=VERIFY + certificate.code)

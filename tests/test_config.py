@@ -1,9 +1,16 @@
-"""Configuration: environment variables, the instance secret, the database URL."""
+"""Configuration: environment variables, the instance secret, the database URL, BASE_URL."""
 import os
 import stat
+import subprocess
+import sys
+from pathlib import Path
 
-from app import create_app
+import pytest
+
+from app import config as settings, create_app
 from app.config import _instance_secret, database_url
+
+PRODUCTION_DATABASE = "postgresql://postgres@127.0.0.1:5432/elsewhere"
 
 
 def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path):
@@ -25,7 +32,8 @@ def test_database_url_defaults_to_sqlite_in_the_instance_folder(tmp_path):
 
 
 def test_settings_come_from_the_environment(monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/elsewhere")
+    monkeypatch.setenv("DATABASE_URL", PRODUCTION_DATABASE)
+    monkeypatch.setenv("BASE_URL", "https://training.example.org")
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
     monkeypatch.setenv("MAIL_SERVER", "smtp.example.org")
     monkeypatch.setenv("LOKAKARYA_HTTPS", "1")
@@ -37,8 +45,73 @@ def test_settings_come_from_the_environment(monkeypatch):
 
 
 def test_debug_mode_is_refused_unless_asked_for_explicitly(monkeypatch):
-    import pytest
-
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
     with pytest.raises(RuntimeError, match="Debug mode"):
         create_app({"DEBUG": True})
+
+
+def test_production_refuses_to_start_without_base_url(monkeypatch):
+    """Production is recognised by DATABASE_URL: links must not point at a loopback address."""
+    monkeypatch.setenv("DATABASE_URL", PRODUCTION_DATABASE)
+    monkeypatch.delenv("BASE_URL", raising=False)
+    with pytest.raises(SystemExit, match="BASE_URL is not set"):
+        create_app({"TESTING": True})
+
+
+def test_the_production_server_stops_with_one_clear_line_without_base_url():
+    env = {key: value for key, value in os.environ.items() if key != "BASE_URL"}
+    env["DATABASE_URL"] = "postgresql://postgres@127.0.0.1:1/nowhere"  # never reached
+    result = subprocess.run([sys.executable, "-c", "import app.wsgi"], env=env, capture_output=True,
+                            text=True, timeout=60, cwd=Path(__file__).parent.parent)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("BASE_URL is not set"), result.stderr
+
+
+@pytest.mark.parametrize("url", ["training.example.org", "ftp://training.example.org", "https://",
+                                 "https://training.example.org/?next=x"])
+def test_a_base_url_that_is_not_a_site_address_is_refused(monkeypatch, url):
+    monkeypatch.setenv("BASE_URL", url)
+    with pytest.raises(SystemExit, match="BASE_URL is not an http"):
+        create_app({"TESTING": True})
+
+
+def test_the_embedded_default_keeps_a_loopback_base_url_and_says_so(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("BASE_URL", raising=False)
+    monkeypatch.delenv("TRUSTED_HOSTS", raising=False)
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["BASE_URL"] == "http://127.0.0.1:5000" and not app.config["PRODUCTION"]
+    assert app.config["TRUSTED_HOSTS"] == ["127.0.0.1", "localhost"]
+    assert "BASE_URL is http://127.0.0.1:5000: links in emails" in settings.loopback_notice(app)
+    with app.app_context():
+        from app.extensions import db
+
+        db.engine.dispose()
+
+
+def test_the_server_says_so_on_its_terminal(tmp_path):
+    """`make run` serves app.wsgi: it prints the notice once, where the person who ran it sees."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "BASE_URL")}
+    code = "import app.wsgi"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                            cwd=Path(__file__).resolve().parent.parent, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("BASE_URL is http://127.0.0.1:5000") == 1
+
+
+def test_trusted_hosts_come_from_base_url_unless_set(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", PRODUCTION_DATABASE)
+    monkeypatch.setenv("BASE_URL", "https://Training.Example.org:8443/lokakarya/")
+    monkeypatch.delenv("TRUSTED_HOSTS", raising=False)
+    config = create_app({"SECRET_KEY": "x"}).config
+    assert config["PRODUCTION"] and config["BASE_URL"] == "https://Training.Example.org:8443/lokakarya"
+    assert config["TRUSTED_HOSTS"] == ["training.example.org"]  # no loopback in production
+    monkeypatch.setenv("TRUSTED_HOSTS", "training.example.org, .example.net")
+    assert create_app({"SECRET_KEY": "x"}).config["TRUSTED_HOSTS"] == ["training.example.org", ".example.net"]
+    # Tests keep the test client's default host.
+    assert "localhost" in create_app({"TESTING": True}).config["TRUSTED_HOSTS"]

@@ -64,7 +64,8 @@ def test_migrations_build_the_schema_of_the_models_and_undo_it(empty_database):
     ["-c", "import app.wsgi"],  # what gunicorn loads
 ])
 def test_unreachable_database_at_start_up_gives_one_clear_line(command):
-    env = {**os.environ, "DATABASE_URL": "postgresql://postgres:secret@127.0.0.1:1/nowhere"}
+    env = {**os.environ, "DATABASE_URL": "postgresql://postgres:secret@127.0.0.1:1/nowhere",
+           "BASE_URL": "https://lokakarya.example.org"}
     result = subprocess.run([sys.executable, *command], env=env, capture_output=True, text=True,
                             timeout=60, cwd=Path(__file__).parent.parent)
     assert result.returncode == 1
@@ -78,7 +79,7 @@ def test_unreachable_database_at_start_up_gives_one_clear_line(command):
     ("mysql://root@127.0.0.1/x", "Database unreachable at mysql://root@127.0.0.1/x: "),
 ])
 def test_a_malformed_database_url_gives_one_clear_line(url, expected):
-    env = {**os.environ, "DATABASE_URL": url}
+    env = {**os.environ, "DATABASE_URL": url, "BASE_URL": "https://lokakarya.example.org"}
     result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "check-db"], env=env,
                             capture_output=True, text=True, timeout=60, cwd=Path(__file__).parent.parent)
     assert result.returncode == 1
@@ -98,6 +99,7 @@ def test_a_database_outage_during_a_request_gives_a_translated_503(app, client, 
         raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
 
     monkeypatch.setattr(db.session, "execute", broken)
-    response = client.get("/healthz?lang=vi")
+    monkeypatch.setattr(db.session, "scalars", broken)
+    response = client.get("/?lang=vi")
     assert response.status_code == 503
     assert "cơ sở dữ liệu" in response.get_data(as_text=True).lower()

@@ -45,3 +45,13 @@ def test_session_cookie_is_http_only_and_same_site(client, make_user, login):
 def test_staff_pages_are_not_cached(client, make_user, login):
     login(make_user())
     assert client.get("/manage/courses/").headers["Cache-Control"] == "no-store"
+
+
+def test_requests_for_hosts_outside_the_configured_list_are_refused(app, client):
+    """TRUSTED_HOSTS: BASE_URL's host, loopback for the embedded default, the test client's host."""
+    assert {"127.0.0.1", "localhost"} <= set(app.config["TRUSTED_HOSTS"])
+    assert client.get("/").status_code == 200
+    assert client.get("/", headers={"Host": "127.0.0.1:5000"}).status_code == 200
+    refused = client.get("/", headers={"Host": "evil.example"})
+    assert refused.status_code == 400 and "evil.example" not in refused.get_data(as_text=True)
+    assert refused.headers["Content-Security-Policy"]  # still the app's own answer, with its headers

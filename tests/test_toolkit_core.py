@@ -6,7 +6,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
-from app.toolkit import operations
+from app.toolkit import filling, operations
 from app.toolkit.merge import merge
 from app.toolkit.models import WorksheetRevision
 from app.toolkit.modules import load_all
@@ -113,10 +113,10 @@ def test_teammates_share_one_sheet_and_concurrent_rows_both_survive(app, team_sh
     sheet, ha, minh = team_sheet
     assert operations.sheet_for(sheet.exercise, minh) is sheet
     with app.test_request_context(method="POST"):
-        first = operations.save(sheet, MultiDict(row(0, row_id="r-ha", actor="Viet Nam Women's Union",
+        first = filling.save_form(sheet, MultiDict(row(0, row_id="r-ha", actor="Viet Nam Women's Union",
                                                      influence="4")),
                                 base_version=0, save_key="k1", registration=ha)
-        second = operations.save(sheet, MultiDict(row(0, row_id="r-minh", actor="MOLISA")),
+        second = filling.save_form(sheet, MultiDict(row(0, row_id="r-minh", actor="MOLISA")),
                                  base_version=0, save_key="k2", registration=minh)
         db.session.commit()
     assert (first.version, second.version) == (1, 2) and not second.conflicts
@@ -128,8 +128,8 @@ def test_a_repeated_save_counts_once(app, team_sheet):
     sheet, ha, _minh = team_sheet
     data = MultiDict(row(0, row_id="r1", actor="Bappenas"))
     with app.test_request_context(method="POST"):
-        operations.save(sheet, data, base_version=0, save_key="same", registration=ha)
-        again = operations.save(sheet, data, base_version=0, save_key="same", registration=ha)
+        filling.save_form(sheet, data, base_version=0, save_key="same", registration=ha)
+        again = filling.save_form(sheet, data, base_version=0, save_key="same", registration=ha)
         db.session.commit()
     assert again.repeated and sheet.version == 1 and len(sheet.answers["actors"]) == 1
 
@@ -137,11 +137,11 @@ def test_a_repeated_save_counts_once(app, team_sheet):
 def test_a_conflicting_edit_is_reported_not_overwritten(app, team_sheet):
     sheet, ha, minh = team_sheet
     with app.test_request_context(method="POST"):
-        operations.save(sheet, MultiDict(row(0, row_id="r1", actor="Women's Union")), base_version=0,
+        filling.save_form(sheet, MultiDict(row(0, row_id="r1", actor="Women's Union")), base_version=0,
                         registration=ha)
-        operations.save(sheet, MultiDict(row(0, row_id="r1", actor="Viet Nam Women's Union")),
+        filling.save_form(sheet, MultiDict(row(0, row_id="r1", actor="Viet Nam Women's Union")),
                         base_version=1, registration=ha)
-        result = operations.save(sheet, MultiDict(row(0, row_id="r1", actor="VWU (national)")),
+        result = filling.save_form(sheet, MultiDict(row(0, row_id="r1", actor="VWU (national)")),
                                  base_version=1, registration=minh)
         db.session.commit()
     assert sheet.answers["actors"][0]["actor"] == "Viet Nam Women's Union"
@@ -152,9 +152,9 @@ def test_a_conflicting_edit_is_reported_not_overwritten(app, team_sheet):
 def test_bad_input_is_refused_field_by_field_and_changes_nothing_else(app, team_sheet):
     sheet, ha, _minh = team_sheet
     with app.test_request_context(method="POST"):
-        operations.save(sheet, MultiDict(row(0, row_id="r1", actor="Komnas Perempuan", influence="3")),
+        filling.save_form(sheet, MultiDict(row(0, row_id="r1", actor="Komnas Perempuan", influence="3")),
                         base_version=0, registration=ha)
-        result = operations.save(sheet, MultiDict(row(0, row_id="r1", actor="<script>alert(1)</script>",
+        result = filling.save_form(sheet, MultiDict(row(0, row_id="r1", actor="<script>alert(1)</script>",
                                                       influence="9", category="nonsense")),
                                  base_version=1, registration=ha)
         db.session.commit()
@@ -170,7 +170,7 @@ def test_a_table_too_long_is_refused_whole(app, team_sheet):
     for number in range(10_000):
         data.update(row(number, actor=f"Actor {number}"))
     with app.test_request_context(method="POST"), pytest.raises(operations.SaveRefused, match="at most"):
-        operations.save(sheet, data, base_version=0, registration=ha)
+        filling.save_form(sheet, data, base_version=0, registration=ha)
     assert sheet.version == 0
 
 
@@ -276,13 +276,13 @@ def test_a_link_to_a_row_a_teammate_removed_survives_the_next_save(app, make_cou
     minh = make_registration(course, certificate_name="Trần Văn Minh")
     with app.test_request_context(method="POST"):
         plan_sheet, cost_sheet = operations.sheet_for(plan, ha), operations.sheet_for(costs, ha)
-        operations.save(plan_sheet, MultiDict({"actions-0-row_id": "r1", "actions-0-action": "Train"}),
+        filling.save_form(plan_sheet, MultiDict({"actions-0-row_id": "r1", "actions-0-action": "Train"}),
                         base_version=0, registration=ha)
-        operations.save(cost_sheet, MultiDict({"costs-0-row_id": "c1", "costs-0-action-row": "r1"}),
+        filling.save_form(cost_sheet, MultiDict({"costs-0-row_id": "c1", "costs-0-action-row": "r1"}),
                         base_version=0, registration=ha)
-        operations.save(plan_sheet, MultiDict({"actions-0-row_id": "r1", "actions-0-action": ""}),
+        filling.save_form(plan_sheet, MultiDict({"actions-0-row_id": "r1", "actions-0-action": ""}),
                         base_version=1, registration=minh)  # emptied for a moment
-        operations.save(cost_sheet, MultiDict({"costs-0-row_id": "c1", "costs-0-action-row": "r1",
+        filling.save_form(cost_sheet, MultiDict({"costs-0-row_id": "c1", "costs-0-action-row": "r1",
                                                "costs-0-cost_item": "Venue"}),
                         base_version=1, registration=ha)
         db.session.commit()
@@ -298,7 +298,7 @@ def test_an_individual_sheet_offers_only_its_owners_rows(app, make_course, make_
     sari = make_registration(course, country="ID", certificate_name="Sari")
     ha = make_registration(course)
     with app.test_request_context(method="POST"):
-        operations.save(operations.sheet_for(results, sari), MultiDict(
+        filling.save_form(operations.sheet_for(results, sari), MultiDict(
             {"results-0-row_id": "s1", "results-0-statement": "Sari's result"}), base_version=0,
             registration=sari)
         mine = operations.sheet_for(indicators, ha)

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
-from app.toolkit import history, operations
+from app.toolkit import filling, history, operations
 from app.toolkit.models import WorksheetRevision
 from app.toolkit.modules import get
 
@@ -30,7 +30,7 @@ def ha(plan, make_registration):
 def save(app, exercise, registration, data: dict):
     with app.test_request_context(method="POST"):
         sheet = operations.sheet_for(exercise, registration)
-        operations.save(sheet, MultiDict(data), base_version=sheet.version, registration=registration)
+        filling.save_form(sheet, MultiDict(data), base_version=sheet.version, registration=registration)
         db.session.commit()
     return sheet
 

@@ -10,9 +10,9 @@ from werkzeug.datastructures import MultiDict
 from app.agenda import operations as agenda
 from app.extensions import db
 from app.i18n.multilingual import MultilingualText
-from app.toolkit import operations
+from app.toolkit import filling, operations
 from app.toolkit.models import Exercise, Worksheet, WorksheetComment
-from app.toolkit.views import progress_label
+from app.toolkit.labels import progress_label
 from helpers import count
 
 SLUG = "tk-2025"
@@ -54,7 +54,7 @@ def fill(app, exercise, registration, data: dict) -> Worksheet:
     """Save ``data`` (input name → value or list) as ``registration`` does, on their sheet."""
     with app.test_request_context(method="POST"):
         sheet = operations.sheet_for(exercise, registration)
-        operations.save(sheet, MultiDict(data), base_version=sheet.version, registration=registration)
+        filling.save_form(sheet, MultiDict(data), base_version=sheet.version, registration=registration)
         db.session.commit()
     return sheet
 
@@ -236,7 +236,7 @@ def test_comment_return_final_and_reopen_reach_the_participant(app, client, logi
     db.session.refresh(sheet)
     assert sheet.status == "final"
     with app.test_request_context(method="POST"), pytest.raises(operations.SaveRefused):
-        operations.save(sheet, MultiDict(action_row(0, action="Late edit")), base_version=sheet.version,
+        filling.save_form(sheet, MultiDict(action_row(0, action="Late edit")), base_version=sheet.version,
                         registration=people["minh"])
     db.session.rollback()
     assert client.post(url, data={"action": "return", "text": "x"}).status_code == 400  # reopen first

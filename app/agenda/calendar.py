@@ -1,4 +1,4 @@
-"""The agenda as an iCalendar feed: ``/courses/<slug>/agenda.ics``.
+"""The agenda as an iCalendar feed (served at ``/courses/<slug>/agenda.ics`` by the views).
 
 One VEVENT per session, in the venue's time zone (with its VTIMEZONE), whose UID never
 changes while its SEQUENCE counts the edits, so calendar apps update events in place.
@@ -6,14 +6,11 @@ changes while its SEQUENCE counts the edits, so calendar apps update events in p
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Response
 from icalendar import Calendar, Event, Timezone
 
 from ..courses.models import Course
-from ..courses.views import get_course
-from ..i18n import _, current_language, use_language
+from ..i18n import _, use_language
 from .models import AgendaSession
-from .views import bp
 
 PRODID = "-//Lokakarya//Agenda//EN"
 UID_DOMAIN = "lokakarya"
@@ -101,12 +98,3 @@ def course_calendar(course: Course, language: str) -> bytes:
             calendar.add_component(_event(session, course, language))
         return calendar.to_ical()
 
-
-@bp.route("/courses/<slug>/agenda.ics")
-def agenda_ics(slug: str):
-    """The public iCalendar feed of a course's agenda (a stable address), in ``?lang=``."""
-    course = get_course(slug)
-    response = Response(course_calendar(course, current_language()),
-                        mimetype="text/calendar")  # Flask adds "; charset=utf-8"
-    response.headers["Content-Disposition"] = f"inline; filename={course.slug}.ics"
-    return response

@@ -2,45 +2,33 @@
 from datetime import date
 from types import SimpleNamespace
 
-from flask import Response
 from flask_babel import format_date
-from flask_login import login_required
-from werkzeug.utils import secure_filename
 
 from ..certificates.languages import document_languages
 from ..courses.models import Course
-from ..courses.views import get_course
 from ..i18n import _, current_language, format_date_range, timezone_label, use_language
 from ..pdf import render_pdf
 from .forms import KIND_LABELS, ROLE_LABELS
 from .operations import attendees, days
-from .views import bp, get_managed_session
+from .models import AgendaSession
 
 
-@bp.route("/courses/<slug>/agenda.pdf")
-def pdf(slug: str):
+def agenda_pdf(course: Course) -> bytes:
     """The agenda on A4, in the course's working language and the reader's (or the languages
     the course's certificate settings choose)."""
-    course = get_course(slug)
     agenda = days(course)
     day_list = [day["day"] for day in agenda]
     wording = [_wording(course, language, day_list) for language in languages(course)]
-    return _pdf(render_pdf("agenda.html", course=course, agenda=agenda, wording=wording,
-                           organisers=course.organisations("organiser"),
-                           donors=course.organisations("donor")),
-                f"agenda-{course.slug}.pdf")
+    return render_pdf("agenda.html", course=course, agenda=agenda, wording=wording,
+                      organisers=course.organisations("organiser"), donors=course.organisations("donor"))
 
 
-@bp.route("/manage/courses/<slug>/sessions/<int:session_id>/sign-in.pdf")
-@login_required
-def signin_sheet(slug: str, session_id: int):
+def signin_sheet_pdf(course: Course, session: AgendaSession) -> bytes:
     """A paper sign-in sheet for one session, for venues without Wi-Fi."""
-    course, session = get_managed_session(slug, session_id)
     day = session.local(session.starts_at).date()
     wording = [_wording(course, language, [day]) for language in languages(course)]
-    return _pdf(render_pdf("signin_sheet.html", course=course, session=session, day=day,
-                           people=attendees(course), wording=wording),
-                f"sign-in-{course.slug}-{session.id}.pdf")
+    return render_pdf("signin_sheet.html", course=course, session=session, day=day,
+                      people=attendees(course), wording=wording)
 
 
 def languages(course: Course) -> list[str]:
@@ -75,8 +63,3 @@ def _wording(course: Course, language: str, day_list: list[date]) -> SimpleNames
             no_participants=_("No approved participants yet."),
         )
 
-
-def _pdf(data: bytes, filename: str) -> Response:
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{secure_filename(filename)}"'
-    return response

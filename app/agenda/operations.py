@@ -1,4 +1,5 @@
 """Building the agenda, and marking and counting attendance."""
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -163,3 +164,26 @@ def rates(course: Course) -> dict[int, float]:
 def eligible(course: Course) -> dict[int, bool]:
     """Whether each participant meets the course's attendance threshold."""
     return {rid: rate >= course.attendance_threshold for rid, rate in rates(course).items()}
+
+
+# A keyed-in sign-in sheet: "P-0042", "p42", "0042" and "42" all name participant 42.
+SHEET_ID = re.compile(r"(?:P-?)?0*(\d{1,9})", re.I)
+
+
+def sheet_ids(text: str) -> set[int]:
+    """The participant numbers written in a sign-in sheet's ID column (as keyed in)."""
+    return {int(number) for number in SHEET_ID.findall(text or "") if int(number) < 2**31}
+
+
+def mark_sheet(course: Course, session: AgendaSession, text: str, by) -> int:
+    """Mark everyone a keyed-in sheet names present, or no one if an ID is not an approved
+    participant of the course (:class:`AgendaRejected` names them); return how many."""
+    wanted = sheet_ids(text)
+    people = {registration.id: registration for registration in attendees(course)}
+    unknown = sorted(wanted - set(people))
+    if unknown:
+        raise AgendaRejected("ids", _("Not participants of this course: %(ids)s",
+                                      ids=", ".join(f"P-{n:04d}" for n in unknown)))
+    for number in sorted(wanted):
+        mark(session, people[number], method="sheet", by=by)
+    return len(wanted)

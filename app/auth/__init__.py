@@ -1,2 +1,1 @@
 """Staff sign-in and sign-out, and who may do what."""
-from .views import bp  # noqa: F401

@@ -1,14 +1,35 @@
-"""The bulk issue, run by ``app.jobs``: on the RQ worker, or in the app process without Redis."""
+"""The bulk issue, run by ``app.jobs``: on the RQ worker, or in the app process without Redis.
+
+Its state lives in its ``issue_job`` row from the first line to the last: every state change is
+a short write of its own, retried while SQLite is locked, and made only while the row is still
+this run's (queued, then running); a failure at any step is recorded with its reason. While it
+runs, a heartbeat moves ``lease_until`` forward: a job past its lease lost its worker (killed,
+restarted) and ``job_state.expire_stale`` marks it failed, so that it can be started again.
+"""
+import logging
+import time
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
+from .. import jobs
 from ..database import utcnow
 from ..extensions import db
 from ..registrations.models import Registration
+from ..links import verify_url
+from .job_state import describe, fail, lease_seconds, lock_wait_seconds, table
 from .models import Certificate, IssueJob
+
+log = logging.getLogger(__name__)
+
+
+class JobLost(RuntimeError):
+    """The job's row is no longer this run's (it was given up as stale): stop working."""
+
 
 def job_folder(job: IssueJob) -> Path:
     path = Path(current_app.instance_path) / "certificates" / str(job.course_id) / str(job.id)
@@ -17,50 +38,96 @@ def job_folder(job: IssueJob) -> Path:
 
 
 def verify_url_for(certificate: Certificate) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + f"/verify/{certificate.code}"
+    """The same BASE_URL address as a certificate downloaded alone (app.links)."""
+    return verify_url(certificate)
 
 
 def run(job_id: int) -> None:
     """Issue to everyone eligible, then render one PDF for printing and a ZIP of individual ones."""
+    try:
+        if not _update(job_id, "queued", seconds=lock_wait_seconds(), state="running",
+                       lease_until=utcnow() + timedelta(seconds=lease_seconds())):
+            log.warning("Issue job %s is no longer queued (given up, or run): skipped", job_id)
+            return
+        with jobs.Heartbeat(lambda: renew(job_id), lease_seconds() / 4) as heartbeat:
+            _issue_and_render(job_id, heartbeat)
+    except BaseException as exc:
+        try:
+            db.session.rollback()
+        finally:
+            fail(job_id, describe(exc))
+        raise
+
+
+def _issue_and_render(job_id: int, heartbeat: jobs.Heartbeat) -> None:
     from .operations import issue_all_eligible
-    from .rendering import render_batch
+    from .batch import render_batch
 
     job = db.session.get(IssueJob, job_id)
-    job.state = "running"
-    db.session.commit()
-    try:
-        issue_all_eligible(job_course(job), by=None)
-        db.session.commit()
-        certificates = db.session.scalars(sa.select(Certificate).join(Registration).where(
-            Registration.course_id == job.course_id, Certificate.status == "valid")
-            .order_by(Registration.country, Registration.certificate_name)).all()
-        job.total = len(certificates)
-        db.session.commit()
+    _retrying(lambda: issue_all_eligible(job_course(job), by=None))
+    certificates = db.session.scalars(sa.select(Certificate).join(Registration).where(
+        Registration.course_id == job.course_id, Certificate.status == "valid")
+        .options(selectinload(Certificate.registration))
+        .order_by(Registration.country, Registration.certificate_name)).all()
+    _update(job_id, "running", total=len(certificates))
 
-        def progress(done: int, total: int) -> None:
-            job.done = done
+    def progress(done: int, total: int) -> None:
+        if heartbeat.lost.is_set():
+            raise JobLost("the job was given up as stale while it ran")
+        _update(job_id, "running", done=done)
+
+    folder = job_folder(job)
+    # Both cores on the RQ worker; inside the web process (no Redis) one, never forking it.
+    workers = 2 if current_app.config.get("REDIS_URL") else 1
+    _merged, paths = render_batch(certificates, verify_url_for, folder, workers=workers,
+                                  progress=progress)
+    with zipfile.ZipFile(folder / "certificates.zip", "w", zipfile.ZIP_STORED) as archive:
+        for path in paths:  # PDFs are compressed already
+            archive.write(path, path.name)
+    _update(job_id, "running", done=len(certificates), state="finished", finished_at=utcnow(),
+            lease_until=None)
+
+
+def _retrying(step) -> None:
+    """Run a session step and commit it; start again while the database is locked.
+
+    On SQLite a transaction that read before another connection wrote cannot write any more
+    ("database is locked" at once, whatever the busy timeout); the step is safe to repeat.
+    """
+
+    deadline = time.monotonic() + lock_wait_seconds()
+    while True:
+        try:
+            step()
             db.session.commit()
+            return
+        except sa.exc.OperationalError as exc:
+            db.session.rollback()
+            if not jobs.is_locked(exc) or time.monotonic() > deadline:
+                raise
+            log.warning("Database busy, repeating the issue step: %s", getattr(exc, "orig", exc))
+            time.sleep(0.2)
 
-        folder = job_folder(job)
-        # Both cores on the RQ worker; inside the web process (no Redis) one, never forking it.
-        workers = 2 if current_app.config.get("REDIS_URL") else 1
-        _merged, paths = render_batch(certificates, verify_url_for, folder, workers=workers,
-                                      progress=progress)
-        with zipfile.ZipFile(folder / "certificates.zip", "w", zipfile.ZIP_STORED) as archive:
-            for path in paths:  # PDFs are compressed already
-                archive.write(path, path.name)
-        job.done, job.state, job.finished_at = len(certificates), "finished", utcnow()
-        db.session.commit()
-    except Exception as exc:
-        db.session.rollback()
-        job = db.session.get(IssueJob, job_id)
-        job.state, job.error, job.finished_at = "failed", str(exc)[:500], utcnow()
-        db.session.commit()
-        raise
+
+def _update(job_id: int, expected: str, *, seconds: float = 60, **values) -> bool:
+    """Write ``values`` to the job if it is still in state ``expected``; True if it was."""
+    statement = table.update().where(table.c.id == job_id, table.c.state == expected) \
+        .values(**values)
+    if jobs.write(statement, seconds) == 1:
+        return True
+    if expected == "running":
+        raise JobLost(f"issue job {job_id} was given up as stale while it ran")
+    return False
+
+
+def renew(job_id: int) -> bool:
+    """The heartbeat: move the running job's lease forward; False once it is not ours."""
+    lease = utcnow() + timedelta(seconds=lease_seconds())
+    return jobs.write(table.update().where(table.c.id == job_id, table.c.state == "running")
+                      .values(lease_until=lease), lease_seconds() / 2) == 1
 
 
 def job_course(job: IssueJob):
     from ..courses.models import Course
 
     return db.session.get(Course, job.course_id)
-

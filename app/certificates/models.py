@@ -96,8 +96,17 @@ class IssueJob(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     started_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    # Until when the job counts as alive: its worker's heartbeat moves this forward while it
+    # runs; a queued or running job past it has lost its worker (app/certificates/job_state.py).
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (sa.CheckConstraint(sa.column("state").in_(JOB_STATES), name="state"),)
+    __table_args__ = (
+        sa.CheckConstraint(sa.column("state").in_(JOB_STATES), name="state"),
+        # At most one bulk issue per course at a time, whichever process starts it.
+        sa.Index("uq_issue_job_active_course", "course_id", unique=True,
+                 sqlite_where=sa.text("state IN ('queued', 'running')"),
+                 postgresql_where=sa.text("state IN ('queued', 'running')")),
+    )
 
     def __repr__(self) -> str:
         return f"<IssueJob {self.id} {self.state} {self.done}/{self.total}>"

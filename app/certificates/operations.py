@@ -1,5 +1,6 @@
 """Who may have a certificate, issuing, revoking, reissuing, and issuing in bulk."""
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
@@ -47,16 +48,25 @@ def standings(course: Course) -> list[Standing]:
 def issue(registration: Registration, by=None, override_reason: str = "") -> Certificate:
     """Issue (once) a certificate; below the threshold only with a recorded reason, for the hours
     actually attended."""
-    from ..i18n import _
-
     existing = db.session.scalar(sa.select(Certificate).where(
         Certificate.registration_id == registration.id, Certificate.status == "valid"))
     if existing is not None:
         return existing
     course = registration.course
+    certificate = _certificate(registration, rates(course).get(registration.id, 0.0), by,
+                               override_reason, next_number(course))
+    db.session.flush()
+    return certificate
+
+
+def _certificate(registration: Registration, rate: float, by, override_reason: str,
+                 number: str) -> Certificate:
+    """A new certificate for ``registration`` at attendance ``rate`` (added, not flushed)."""
+    from ..i18n import _
+
+    course = registration.course
     if registration.status != "approved":
         raise IssueRefused(_("Only approved participants receive certificates."))
-    rate = rates(course).get(registration.id, 0.0)
     eligible = rate >= course.attendance_threshold
     if not eligible and not override_reason.strip():
         raise IssueRefused(_("Below the attendance threshold: give a reason to issue anyway."))
@@ -64,19 +74,22 @@ def issue(registration: Registration, by=None, override_reason: str = "") -> Cer
     if not eligible:
         hours = (hours * Decimal(str(rate)) / 100).quantize(Decimal("0.5"), rounding=ROUND_HALF_UP)
     certificate = Certificate(
-        registration=registration, number=next_number(course), second_language=registration.certificate_language,
+        registration=registration, number=number, second_language=registration.certificate_language,
         hours=hours, full_hours=eligible, attendance_rate=Decimal(str(round(rate, 1))),
         override_reason=override_reason.strip()[:300], issued_by_id=getattr(by, "id", None))
     db.session.add(certificate)
-    db.session.flush()
     return certificate
 
 
-def next_number(course: Course) -> str:
-    """Certificate numbers run per course: JAKARTA-2025-WPS-0007."""
-    issued = db.session.scalar(sa.select(sa.func.count()).select_from(Certificate).join(Registration).where(
-        Registration.course_id == course.id))
-    return f"{course.slug.upper()[:30]}-{issued + 1:04d}"
+def next_number(course: Course, after: int = 0) -> str:
+    """Certificate numbers run per course: JAKARTA-2025-WPS-0007 (``after`` more to come first)."""
+    issued = db.session.scalar(sa.select(sa.func.count()).select_from(Certificate).join(
+        Registration).where(Registration.course_id == course.id))
+    return number_for(course, issued + after + 1)
+
+
+def number_for(course: Course, position: int) -> str:
+    return f"{course.slug.upper()[:30]}-{position:04d}"
 
 
 def revoke(certificate: Certificate, reason: str, by=None) -> None:
@@ -98,21 +111,93 @@ def reissue(certificate: Certificate, by=None) -> Certificate:
 
 
 def issue_all_eligible(course: Course, by=None) -> list[Certificate]:
-    """Issue to every eligible participant who has no valid certificate yet."""
-    return [issue(s.registration, by) for s in standings(course) if s.eligible and s.certificate is None]
+    """Issue to every eligible participant who has no valid certificate yet.
+
+    The attendance, the certificates and the numbering are read once for the whole course,
+    not once per participant: a course of thousands is a handful of queries.
+    """
+    pending = [s for s in standings(course) if s.eligible and s.certificate is None]
+    if not pending:
+        return []
+    issued = db.session.scalar(sa.select(sa.func.count()).select_from(Certificate).join(
+        Registration).where(Registration.course_id == course.id))
+    made = [_certificate(s.registration, s.rate, by, "", number_for(course, issued + position))
+            for position, s in enumerate(pending, start=1)]
+    db.session.flush()
+    return made
 
 
 def start_job(course: Course, by) -> IssueJob:
-    """Queue a bulk issue; it runs on the RQ worker, or in this process without Redis."""
-    from .. import jobs
+    """Queue a bulk issue for once this transaction commits (the caller commits).
 
-    job = IssueJob(course_id=course.id, started_by_id=getattr(by, "id", None))
-    db.session.add(job)
-    db.session.commit()  # the worker must see the job row
-    jobs.enqueue("app.certificates.jobs.run", job.id)
+    A course has at most one queued or running issue (a database index says so): while one
+    runs, this returns it. A job that lost its worker is marked failed first. Raises
+    ``app.jobs.QueueUnavailable`` before writing anything when Redis is configured but down.
+    """
+    from .. import jobs
+    from .job_state import UNQUEUED, expire_stale, fail, queued_seconds
+
+    expire_stale(course.id)
+    running = active_job(course)
+    if running is not None:
+        return running
+    jobs.check_queue()
+    job = IssueJob(course_id=course.id, started_by_id=getattr(by, "id", None),
+                   lease_until=utcnow() + timedelta(seconds=queued_seconds()))
+    try:
+        with db.session.begin_nested():
+            db.session.add(job)
+    except sa.exc.IntegrityError:  # another request started one meanwhile
+        return active_job(course)
+    job_id = job.id
+    jobs.after_commit("app.certificates.jobs.run", job_id,
+                      failed=lambda exc: fail(job_id, UNQUEUED))
     return job
+
+
+def retry_job(job: IssueJob, by) -> IssueJob:
+    """Start again a bulk issue that failed (or whose worker died): a new job, same course."""
+    from ..i18n import _
+    from .job_state import expire_stale
+
+    expire_stale(job.course_id)
+    db.session.refresh(job)
+    if job.state != "failed":
+        raise IssueRefused(_("Only an issue that failed can be started again."))
+    return start_job(job_course(job), by)
+
+
+def active_job(course: Course) -> IssueJob | None:
+    return db.session.scalar(sa.select(IssueJob).where(
+        IssueJob.course_id == course.id, IssueJob.state.in_(("queued", "running"))))
+
+
+def job_course(job: IssueJob) -> Course:
+    return db.session.get(Course, job.course_id)
 
 
 def latest_job(course: Course) -> IssueJob | None:
     return db.session.scalar(sa.select(IssueJob).where(IssueJob.course_id == course.id)
                              .order_by(IssueJob.id.desc()).limit(1))
+
+
+def job_state(job: IssueJob | None) -> str | None:
+    """The state to show: "failed" for a job that lost its worker (read only, for pages)."""
+    from .job_state import is_stale
+
+    if job is None:
+        return None
+    return "failed" if is_stale(job) else job.state
+
+
+def failure_message(job: IssueJob) -> str:
+    """Why the job failed, in the reader's language where the reason is ours."""
+    from ..i18n import _
+    from .job_state import LOST, UNQUEUED, is_stale
+
+    if is_stale(job) or job.error == LOST:
+        return _("The job stopped before it finished (its worker was restarted or stopped). "
+                 "Start it again.")
+    if job.error == UNQUEUED:
+        return _("The job queue did not answer, so the job never started. Start it again.")
+    return job.error

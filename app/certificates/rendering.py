@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import segno
 from babel.numbers import format_decimal
 
+from .. import links
 from ..i18n.languages import babel_locale
 from ..i18n.multilingual import MultilingualText
 from ..pdf import render_document, resource_url, write_document
@@ -28,6 +29,7 @@ from .dates import format_day, format_days
 from .fitting import Fit, fit_pages
 from .languages import certificate_languages, native_digits, writes_latin
 from .layouts import Layout, fill, load_layout
+from .splitting import split_pages
 
 Cell = namedtuple("Cell", "lang text")  # one language's wording of a phrase
 Text = namedtuple("Text", "text lang")  # a value in one script, tagged for its font
@@ -290,12 +292,15 @@ def qr_data_uri(url: str) -> str:
 
 # --- Rendering ------------------------------------------------------------------------------
 
-def render_certificate(certificate, *, verify_url: str) -> bytes:
-    """One certificate as PDF bytes (PDF/A-3b if its course's settings ask for it)."""
+def render_certificate(certificate, *, verify_url: str | None = None) -> bytes:
+    """One certificate as PDF bytes (PDF/A-3b if its course's settings ask for it); its QR code
+    points at ``verify_url``, by default the verification page on BASE_URL."""
+    if verify_url is None:
+        verify_url = links.verify_url(certificate)
     return render_facts([facts(certificate, verify_url)])
 
 
-def render_many(certificates, verify_url_for) -> bytes:
+def render_many(certificates, verify_url_for=links.verify_url) -> bytes:
     """Many certificates as ONE PDF (one page each, in order): the print file."""
     return render_facts([facts(c, verify_url_for(c)) for c in certificates])
 
@@ -307,11 +312,9 @@ def render_facts(found: list[Facts]) -> bytes:
     return write_document(merged, **pdf_options(found))
 
 
-def render_each(certificates, verify_url_for) -> list[bytes]:
+def render_each(certificates, verify_url_for=links.verify_url) -> list[bytes]:
     """One PDF per certificate: laid out and written together, then split (fast for a few;
     for a whole course use :func:`render_batch`)."""
-    from .batch import split_pages
-
     found = [facts(c, verify_url_for(c)) for c in certificates]
     pages = render_pages(found)
     document = pages[0][0].copy([page for _document, doc_pages in pages for page in doc_pages])
@@ -319,14 +322,6 @@ def render_each(certificates, verify_url_for) -> list[bytes]:
     return split_pages(write_document(document, **pdf_options(found)),
                        [len(doc_pages) for _document, doc_pages in pages],
                        [f"{title} – {one.name}" for one in found])
-
-
-def render_batch(certificates, verify_url_for, out_dir, **options):
-    """The bulk issue: individual PDFs and the merged print file, on all cores (see
-    :func:`app.certificates.batch.render_batch`); returns (merged path, individual paths)."""
-    from .batch import render_batch as run
-
-    return run(certificates, verify_url_for, out_dir, **options)
 
 
 def render_pages(found: list[Facts], cache: dict | None = None) -> list[tuple[object, list]]:

@@ -1,35 +1,34 @@
 """Certificates: the trainers' page, the participant's download and public verification."""
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, \
-    send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..courses.views import get_managed_course
 from ..extensions import db
 from ..forms import protect, render_form
 from ..i18n import _
 from ..i18n.fields import apply_languages
+from ..jobs import QueueUnavailable
 from ..organisations import logos
-from ..registrations.views import get_registration
-from . import operations
+from ..registrations.models import Registration
+from ..typography import missing_glyphs
+from ..web.files import pdf_response, zip_response
+from ..web.loaders import get_managed_course, get_of_course, get_registration
+from . import operations, settings as certificate_settings
 from .forms import IssueForm, ReasonForm, SettingsForm
+from .jobs import job_folder
 from .models import Certificate, IssueJob
+from .rendering import render_certificate
 
 bp = Blueprint("certificates", __name__)
 
 
 def verify_url(certificate: Certificate) -> str:
-    """The address printed and QR-encoded on a certificate."""
-    return url_for("certificates.verify", code=certificate.code, _external=True)
+    """The address printed and QR-encoded on a certificate: from BASE_URL, never the request."""
+    from ..links import verify_url as site_verify_url
 
-
-def pdf_response(data: bytes, filename: str) -> Response:
-    return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename={filename}"})
+    return site_verify_url(certificate)
 
 
 def render(certificate: Certificate) -> bytes:
-    from .rendering import render_certificate
-
     return render_certificate(certificate, verify_url=verify_url(certificate))
 
 
@@ -39,19 +38,46 @@ def manage(slug: str):
     course = get_managed_course(slug)
     if request.method == "POST":
         protect()
-        operations.settings_for(course)
-        job = operations.start_job(course, current_user)
+        try:
+            operations.settings_for(course)
+            job = operations.start_job(course, current_user)  # queued once this commits
+        except QueueUnavailable as problem:
+            db.session.rollback()  # nothing stuck: no job row without a queue to run it
+            flash(str(problem), "error")
+            return redirect(url_for(".manage", slug=slug))
+        db.session.commit()
         flash(_("Issuing has started. This page shows its progress."), "success")
         return redirect(url_for(".manage", slug=slug, job=job.id))
-    from ..typography import missing_glyphs
-
     standings = operations.standings(course)
     warnings = {s.registration.id: "".join(sorted(missing_glyphs(
         s.registration.certificate_name + s.registration.native_name))) for s in standings}
     job = operations.latest_job(course)
+    state = operations.job_state(job)
     return render_template("certificates/manage.html", course=course, standings=standings, job=job,
+                           state=state, failure=operations.failure_message(job) if state == "failed" else "",
                            warnings={k: v for k, v in warnings.items() if v}, issue_form=IssueForm(),
-                           refresh=job is not None and job.state in ("queued", "running"))
+                           refresh=state in ("queued", "running"))
+
+
+@bp.route("/manage/courses/<slug>/certificates/jobs/<int:job_id>/retry", methods=["POST"])
+@login_required
+def retry_job(slug: str, job_id: int):
+    """Start again a bulk issue that failed or whose worker died."""
+    course = get_managed_course(slug)
+    protect()
+    job = get_of_course(IssueJob, job_id, course)
+    try:
+        job = operations.retry_job(job, current_user)
+    except operations.IssueRefused as refused:
+        flash(str(refused), "error")
+        return redirect(url_for(".manage", slug=slug))
+    except QueueUnavailable as problem:
+        db.session.rollback()
+        flash(str(problem), "error")
+        return redirect(url_for(".manage", slug=slug))
+    db.session.commit()
+    flash(_("Issuing has started again. This page shows its progress."), "success")
+    return redirect(url_for(".manage", slug=slug, job=job.id))
 
 
 def get_managed_certificate(slug: str, certificate_id: int):
@@ -65,8 +91,6 @@ def get_managed_certificate(slug: str, certificate_id: int):
 @bp.route("/manage/courses/<slug>/certificates/issue/<int:registration_id>", methods=["POST"])
 @login_required
 def issue_one(slug: str, registration_id: int):
-    from ..registrations.models import Registration
-
     course = get_managed_course(slug)
     registration = db.session.get(Registration, registration_id)
     if registration is None or registration.course_id != course.id:
@@ -123,8 +147,6 @@ def download(slug: str, certificate_id: int):
 @bp.route("/manage/courses/<slug>/certificates/jobs/<int:job_id>/<any(merged, zip):kind>")
 @login_required
 def job_file(slug: str, job_id: int, kind: str):
-    from .jobs import job_folder
-
     course = get_managed_course(slug)
     job = db.session.get(IssueJob, job_id)
     if job is None or job.course_id != course.id or job.state != "finished":
@@ -133,32 +155,28 @@ def job_file(slug: str, job_id: int, kind: str):
     path = job_folder(job) / name
     if not path.exists():
         abort(404)
-    return send_file(path, as_attachment=kind == "zip", download_name=f"{course.slug}-{name}")
+    if kind == "zip":
+        return zip_response(path, f"{course.slug}-{name}")
+    return pdf_response(path, f"{course.slug}-{name}")
 
 
 @bp.route("/manage/courses/<slug>/certificates/settings", methods=["GET", "POST"])
 @login_required
 def settings(slug: str):
     course = get_managed_course(slug)
-    current = operations.settings_for(course)
+    current = certificate_settings.current_settings(course)  # reading stores nothing
     form = SettingsForm(obj=current)
     apply_languages(form, course.second_languages, course.working_language)
     for name in ("title", "wording", "issue_place", "signatory1_title", "signatory2_title"):
         form[name].required = False
     if form.validate_on_submit():
         try:
-            images = {name: logos.store_upload(form[name].data)
-                      for name in ("signatory1_image", "signatory2_image")}
+            certificate_settings.save_settings(
+                course, {name: form[name].data for name in certificate_settings.FIELDS},
+                {name: form[name].data for name in certificate_settings.IMAGES})
         except logos.LogoRejected as problem:
             form.signatory1_image.errors.append(str(problem))
         else:
-            for name in ("arrangement", "title", "wording", "issue_place", "signatory1_name",
-                         "signatory1_title", "signatory2_name", "signatory2_title", "pdfa",
-                         "language_mode", "fixed_language1", "fixed_language2", "native_digits"):
-                setattr(current, name, form[name].data)
-            for name, stored in images.items():
-                if stored:
-                    setattr(current, name, stored)
             db.session.commit()
             flash(_("The certificate settings are saved."), "success")
             return redirect(url_for(".settings", slug=slug))
@@ -173,14 +191,8 @@ def preview(slug: str):
     standings = operations.standings(course)
     if not standings:
         abort(404)
-    sample = standings[0].certificate or Certificate(
-        registration=standings[0].registration, number=f"{course.slug.upper()}-PREVIEW", code="preview",
-        second_language=standings[0].registration.certificate_language, hours=course.contact_hours,
-        full_hours=True, attendance_rate=100)
-    operations.settings_for(course)
-    data = render(sample)
-    db.session.rollback()  # the sample is never stored
-    return pdf_response(data, "preview.pdf")
+    sample = certificate_settings.preview_certificate(course, standings[0])
+    return pdf_response(render(sample), "preview.pdf")
 
 
 @bp.route("/p/<token>/certificate.pdf")

@@ -5,6 +5,7 @@ from flask import Blueprint, jsonify, render_template
 from ..courses.models import Course
 from ..database import utcnow
 from ..extensions import db
+from .health import report
 
 bp = Blueprint("core", __name__)
 
@@ -22,7 +23,8 @@ def index():
 
 
 @bp.route("/healthz")
+@bp.route("/readyz")
 def health():
-    """Tell a load balancer the app and its database answer."""
-    db.session.execute(sa.text("SELECT 1"))
-    return jsonify(status="ok")
+    """The database, Redis and the job queue, each on its own: 503 when one configured fails."""
+    healthy, body = report()
+    return jsonify(body), 200 if healthy else 503

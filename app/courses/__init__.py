@@ -1,2 +1,1 @@
 """Courses: public pages and the staff pages that set them up."""
-from .views import bp  # noqa: F401

@@ -11,7 +11,7 @@ from flask import current_app
 from ..auth.models import User
 from ..database import utcnow
 from ..extensions import db
-from ..i18n import _l
+from ..i18n import _, _l
 from ..i18n.multilingual import MultilingualText
 from ..organisations.models import Organisation
 from .models import Course, CourseObjective, CourseOrganisation
@@ -135,7 +135,15 @@ def add_trainer(course: Course, user: User) -> None:
         db.session.flush()
 
 
-def remove_trainer(course: Course, user: User) -> None:
+class TeamRefused(ValueError):
+    """A change to a course's team that is not allowed; the message says why."""
+
+
+def remove_trainer(course: Course, user: User, by: User | None = None) -> None:
+    """Take ``user`` off the team; a trainer (not an admin) may not remove themselves, so that
+    a course is never left without the person who was managing it by accident."""
+    if by is not None and user.id == by.id and not by.is_admin:
+        raise TeamRefused(_("You cannot remove yourself from the team."))
     if user in course.trainers:
         course.trainers.remove(user)
         db.session.flush()

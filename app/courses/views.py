@@ -5,15 +5,16 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..auth.access import can_manage
 from ..auth.models import User
 from ..auth.operations import find_user
 from ..extensions import db
 from ..forms import choices, protect, render_form
-from ..i18n import _, page_for
+from ..i18n import _
 from ..i18n.fields import apply_languages
 from ..organisations.models import Organisation
 from ..reference import country_choices
+from ..web.loaders import get_course, get_managed_course
+from ..web.templates import helper
 from . import operations
 from .forms import MODE_LABELS, CloneForm, CourseForm, RemoveTrainerForm, TeamForm
 from .models import Course
@@ -21,24 +22,9 @@ from .models import Course
 bp = Blueprint("courses", __name__)
 
 
-@bp.app_template_global()
+@helper()
 def mode_label(mode: str) -> str:
     return str(MODE_LABELS.get(mode, mode))
-
-
-def get_course(slug: str) -> Course:
-    """The course of a URL (404 if unknown); its pages speak its working language by default."""
-    course = db.first_or_404(sa.select(Course).where(Course.slug == slug))
-    page_for(course=course)
-    return course
-
-
-def get_managed_course(slug: str) -> Course:
-    """The course for a staff page: 404 if unknown, 403 if not on its team."""
-    course = get_course(slug)
-    if not can_manage(current_user, course):
-        abort(403)
-    return course
 
 
 @bp.route("/courses/<slug>/")
@@ -131,10 +117,11 @@ def team(slug: str):
             user = db.session.get(User, removal.remove.data)
             if user is None:
                 abort(400)
-            if user.id == current_user.id and not current_user.is_admin:
-                flash(_("You cannot remove yourself from the team."), "error")
+            try:
+                operations.remove_trainer(course, user, by=current_user)
+            except operations.TeamRefused as problem:
+                flash(str(problem), "error")
             else:
-                operations.remove_trainer(course, user)
                 db.session.commit()
                 flash(_("%(name)s is no longer on the team.", name=user.name), "success")
         return redirect(url_for(".team", slug=slug))

@@ -11,8 +11,9 @@ from flask_babel import Babel, Domain, force_locale, format_decimal, get_locale,
 from flask_babel import gettext as _  # noqa: F401 - re-exported for features
 from flask_login import current_user
 
-from .. import ROOT
+from ..paths import ROOT
 from .languages import LANGUAGES, babel_locale, endonym, language_name, normalise
+from . import multilingual
 from .multilingual import Localized, MultilingualText
 
 _l = lazy_gettext
@@ -59,13 +60,11 @@ def configure(app: Flask) -> None:
         locale_selector=lambda: babel_locale(current_language()),
         default_translation_directories=str(TRANSLATIONS),
     )
-    from ..reference import country_name
-
     app.before_request(_forget_language)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.filters.update(tr=localize, date_range=format_date_range)
-    app.jinja_env.globals.update(country_name=country_name, format_decimal=format_decimal,
-                                 timezone_label=timezone_label)
+    # country_name (app.reference, which uses this package) is added by register_features
+    app.jinja_env.globals.update(format_decimal=format_decimal, timezone_label=timezone_label)
     app.context_processor(lambda: {
         "current_language": current_language(),
         "languages": LANGUAGES,
@@ -73,6 +72,9 @@ def configure(app: Flask) -> None:
         "language_name": lambda code: language_name(code, current_language()),
         "lang_url": lang_url,
     })
+
+
+multilingual.reader_language = lambda: current_language()  # MultilingualText's str() reads it
 
 
 def lang_url(language: str) -> str:

@@ -13,7 +13,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 from flask.cli import AppGroup
 
-from .. import ROOT
+from ..paths import ROOT
 from . import TRANSLATIONS
 from .languages import LANGUAGES
 

@@ -10,6 +10,12 @@ from sqlalchemy.types import TypeDecorator
 from .languages import LANGUAGES
 
 
+def reader_language() -> str:
+    """The language a text is read in when none is given; :mod:`app.i18n` (which imports this
+    module, so it cannot be imported here) installs the request's language at import."""
+    return "en"
+
+
 @dataclass(frozen=True)
 class Localized:
     """One text picked for a reader: the words, their language, and whether it fell back."""
@@ -61,9 +67,7 @@ class MultilingualText(Mapping[str, str]):
     def localize(self, language: str | None = None, fallbacks: Iterable[str] = ()) -> Localized:
         """Return the text in ``language``, else in the first of ``fallbacks``, English, any."""
         if language is None:
-            from . import current_language
-
-            language = current_language()
+            language = reader_language()
         for candidate in (language, *fallbacks, "en", *self._values):
             if candidate in self._values:
                 return Localized(self._values[candidate], candidate, candidate != language)

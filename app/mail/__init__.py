@@ -4,7 +4,6 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from . import models, operations  # noqa: F401 - operations hooks delivery onto commits
-from .views import bp  # noqa: F401
 
 mail_cli = AppGroup("mail", help="The outbox of emails.")
 

@@ -1,4 +1,5 @@
-"""Writing emails in the recipient's language; delivering them once their transaction commits."""
+"""Writing emails in the recipient's language; delivering them, through the job queue, once their
+transaction commits."""
 import re
 import smtplib
 import ssl
@@ -11,12 +12,13 @@ from flask import Flask, current_app, has_app_context
 from jinja2 import Environment
 from sqlalchemy import event
 
+from .. import jobs
 from ..database import utcnow
 from ..extensions import db
 from ..i18n import use_language
 from .models import OutboxMessage
 
-TIMEOUT = 10  # seconds for each SMTP step: a dead server must not hold a request for long
+TIMEOUT = 10  # seconds for each SMTP step: a dead server must not hold a delivery job for long
 PENDING = "lokakarya.outbox_pending"  # session.info key: messages flushed in this transaction
 # Bodies go out quoted-printable or base64: no relay can refuse them for 8-bit data.
 POLICY = SMTP_POLICY.clone(cte_type="7bit")
@@ -27,8 +29,8 @@ def send_email(recipient: str, language: str, template: str, *, course=None,
                **context) -> OutboxMessage:
     """Write ``templates/mail/<template>.txt`` in ``language`` into the outbox.
 
-    The message goes out through SMTP once the caller's transaction commits (when
-    MAIL_SERVER is set); otherwise it waits in the outbox for the trainers to read.
+    The message goes out through SMTP, from the job queue, once the caller's transaction
+    commits (when MAIL_SERVER is set); otherwise it waits in the outbox for the trainers to read.
     """
     with use_language(language) as chosen:
         subject, body = render(template, course=course, **context)
@@ -71,6 +73,16 @@ def deliver_unsent(course_id: int | None = None) -> int:
     """(Re)try every unsent message, of one course or of all; return how many were sent."""
     where = outbox.c.course_id == course_id if course_id is not None else sa.true()
     return _deliver(where)
+
+
+def deliver_ids(ids: list[int]) -> int:
+    """The job that sends the messages a transaction wrote, once it committed."""
+    return _deliver(outbox.c.id.in_(ids))
+
+
+def queue_unsent(course_id: int | None = None) -> None:
+    """Send the unsent messages (of one course or all) again, in the background."""
+    jobs.enqueue("app.mail.operations.deliver_unsent", course_id, lane="mail", fallback=True)
 
 
 def unsent_count(course_id: int | None = None) -> int:
@@ -188,10 +200,12 @@ def _deliver_committed(session) -> None:
     ids = session.info.pop(PENDING, None)
     if not ids or not has_app_context() or not current_app.config.get("MAIL_SERVER"):
         return
+    # Through the job queue: a slow or dead mail server never holds the request. With Redis
+    # down the messages go out from this process instead; they stay in the outbox either way.
     try:
-        _deliver(outbox.c.id.in_(ids))
+        jobs.enqueue("app.mail.operations.deliver_ids", sorted(ids), lane="mail", fallback=True)
     except Exception:  # noqa: BLE001 - the data is committed; the request must not fail now
-        current_app.logger.exception("Delivering email %s after commit failed", sorted(ids))
+        current_app.logger.exception("Queueing email %s after commit failed", sorted(ids))
 
 
 @event.listens_for(db.session, "after_transaction_end")

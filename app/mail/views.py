@@ -1,13 +1,12 @@
 """The outbox: every email a course has sent or still holds, for its trainers to read."""
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
-from flask_babel import ngettext
 from flask_login import login_required
 
-from ..courses.views import get_managed_course
 from ..extensions import db
 from ..forms import protect
 from ..i18n import _
+from ..web.loaders import get_managed_course
 from . import operations
 from .models import OutboxMessage
 
@@ -35,16 +34,7 @@ def send_unsent(slug: str):
     if not current_app.config.get("MAIL_SERVER"):
         flash(_("No mail server is configured: messages stay in the outbox."), "error")
         return redirect(url_for(".outbox", slug=slug))
-    course_id = course.id
-    # End this request's transaction first: delivery records each outcome on its own connection,
-    # which on SQLite must not wait for this one.
-    db.session.rollback()
-    sent = operations.deliver_unsent(course_id)
-    failed = operations.unsent_count(course_id)
-    if sent:
-        flash(ngettext("%(num)d message sent.", "%(num)d messages sent.", sent), "success")
-    if failed:
-        flash(ngettext("%(num)d message could not be sent: see the error below.",
-                       "%(num)d messages could not be sent: see the errors below.", failed),
-              "error")
+    operations.queue_unsent(course.id)  # in the background: a slow server holds no page
+    flash(_("The unsent messages are being sent again. Reload this page in a moment to see the "
+            "outcome."), "success")
     return redirect(url_for(".outbox", slug=slug))

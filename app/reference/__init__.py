@@ -7,4 +7,5 @@ from .countries import (  # noqa: F401
     is_country,
     member,
 )
-from .data import ReferenceDataError, ministries, organisation_types, validate  # noqa: F401
+from .checks import validate  # noqa: F401
+from .data import ReferenceDataError, ministries, organisation_types  # noqa: F401

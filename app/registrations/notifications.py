@@ -1,16 +1,14 @@
 """What participants are told, by email, in their own language."""
-from flask import current_app, has_request_context, url_for
-
+from ..links import external_url
 from ..mail.operations import send_email
-from .operations import places_left
+from . import signals
 from .models import Delegation, Registration
+from .operations import places_left
 
 
 def personal_url(registration: Registration) -> str:
-    """The full address of a participant's personal page."""
-    if has_request_context():
-        return url_for("registrations.personal", token=registration.token, _external=True)
-    return current_app.config["BASE_URL"].rstrip("/") + f"/p/{registration.token}/"
+    """The full address of a participant's personal page (on BASE_URL, whoever asked)."""
+    return external_url("registrations.personal", token=registration.token)
 
 
 def notify_registered(registration: Registration) -> None:
@@ -27,11 +25,13 @@ def notify_status(registration: Registration, reason: str) -> None:
 
 def notify_focal_point(delegation: Delegation) -> None:
     course = delegation.course
-    if has_request_context():
-        link = url_for("registrations.nominate", slug=course.slug, token=delegation.nomination_token,
-                       _external=True)
-    else:
-        link = current_app.config["BASE_URL"].rstrip("/") + \
-            f"/courses/{course.slug}/nominate/{delegation.nomination_token}"
+    link = external_url("registrations.nominate", slug=course.slug, token=delegation.nomination_token)
     send_email(delegation.focal_email, course.working_language, "nomination_link", course=course,
                delegation=delegation, link=link, places=places_left(course, delegation.country))
+
+
+# Registrations' operations announce; these send the emails (connected once, at import).
+signals.personal_link.connect(lambda registration: notify_registered(registration), weak=False)
+signals.status_changed.connect(lambda registration, reason="": notify_status(registration, reason),
+                               weak=False)
+signals.focal_point_invited.connect(lambda delegation: notify_focal_point(delegation), weak=False)

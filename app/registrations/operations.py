@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from ..courses.models import Course
 from ..database import utcnow
 from ..extensions import db
+from . import signals
 from .models import ACTIVE_STATUSES, Delegation, Registration, RegistrationEvent, new_token
 from .names import certificate_name, default_certificate_language, fold, nfc, search_key
 
@@ -85,9 +86,7 @@ def register(course: Course, person: Person, *, submission_key: str | None = Non
     _record(registration, None, registration.status, actor, "")
     db.session.flush()
     if notify:
-        from .notifications import notify_registered
-
-        notify_registered(registration)
+        signals.personal_link.send(registration)
     return registration
 
 
@@ -184,9 +183,7 @@ def change_status(registration: Registration, status: str, actor=None, reason: s
     _record(registration, old, status, actor, reason)
     db.session.flush()
     if notify:
-        from .notifications import notify_status
-
-        notify_status(registration, reason)
+        signals.status_changed.send(registration, reason=reason)
     if old in ACTIVE_STATUSES and status not in ACTIVE_STATUSES:
         promote_waitlist(registration.course, notify, keep_waiting=registration)
     return True
@@ -195,8 +192,6 @@ def change_status(registration: Registration, status: str, actor=None, reason: s
 def promote_waitlist(course: Course, notify: bool = True,
                      keep_waiting: Registration | None = None) -> list[Registration]:
     """Give freed places to the waitlist, first come first served, within country quotas."""
-    from .notifications import notify_status
-
     promoted = []
     waiting = db.session.scalars(sa.select(Registration).where(
         Registration.course_id == course.id, Registration.status == "waitlisted")
@@ -213,9 +208,17 @@ def promote_waitlist(course: Course, notify: bool = True,
         registration.status = new
         db.session.flush()
         if notify:
-            notify_status(registration, "waitlist")
+            signals.status_changed.send(registration, reason="waitlist")
         promoted.append(registration)
     return promoted
+
+
+def send_link(registration: Registration, renew: bool = False) -> None:
+    """Send the participant their personal link again; ``renew``: a new one, the old one
+    stops working."""
+    if renew:
+        renew_link(registration)
+    signals.personal_link.send(registration)
 
 
 def renew_link(registration: Registration) -> str:
@@ -255,13 +258,11 @@ def merge(keep: Registration, duplicate: Registration, actor) -> None:
 
 def invite_focal_point(course: Course, country: str, name: str, email: str) -> Delegation:
     """Give a country's focal point a (new) nomination link and send it."""
-    from .notifications import notify_focal_point
-
     delegation = delegation_for(course, country)
     delegation.focal_name, delegation.focal_email = nfc(name), nfc(email).lower()
     delegation.nomination_token = new_token()
     db.session.flush()
-    notify_focal_point(delegation)
+    signals.focal_point_invited.send(delegation)
     return delegation
 
 

@@ -1,5 +1,5 @@
-"""Worksheet PDFs (a filled sheet, a blank handout, a country team's pack) and the public
-module library, all through :mod:`app.pdf`.
+"""Worksheet PDFs (a filled sheet, a blank handout, a country team's pack) through
+:mod:`app.pdf`, and what the module library shows of a module's fields.
 
 Every sheet prints under the common header (course and session, country,
 group, facilitators, language, last save, status, organisers' logos, page x of y), on A4
@@ -16,30 +16,25 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from babel.dates import format_date, format_time
-from flask import abort, render_template, request
+from flask import render_template
 from flask_babel import get_locale
-from flask_login import login_required
 from markupsafe import Markup
-from werkzeug.utils import secure_filename
 
-from .. import ROOT
+from ..paths import ROOT
 from ..certificates.languages import document_languages
-from ..certificates.views import pdf_response
 from ..courses.models import Course
-from ..courses.views import get_course, get_managed_course
 from ..extensions import db
 from ..i18n import _, current_language, localize, use_language
 from ..i18n.languages import endonym
 from ..pdf import render_document, write_document
-from ..reference import country_name, is_country
+from ..reference import country_name
 from ..registrations.models import Delegation, Registration
-from . import bp, figures, forms, operations, translate
-from .examples import stored_answers
+from . import figures, forms, operations
 from .fields import Context
 from .figures.svg import filled_rows
 from .models import Exercise, Worksheet
-from .modules import Module, get, modules
-from .views import exercise_of, participant
+from .modules import Module
+from .translation import translate
 
 CSS = ROOT / "templates" / "pdf" / "toolkit" / "toolkit.css"
 CARD_COLUMNS = {"portrait": 7, "landscape": 13}  # wider tables print as one card per row
@@ -273,80 +268,3 @@ def type_label(spec) -> str:
     if spec.type.name == "scale":
         return _("Score %(low)s–%(high)s", low=spec.get("min", 1), high=spec.get("max", 5))
     return labels.get(spec.type.name, spec.type.name)
-
-
-# --- routes -------------------------------------------------------------------------------------
-
-def _pdf(data: bytes, *names: str):
-    return pdf_response(data, secure_filename("-".join(names) + ".pdf"))
-
-
-@bp.route("/toolkit/")
-def library():
-    """The public list of the toolkit's modules."""
-    return render_template("toolkit/library.html", modules=modules().values(), translate=translate)
-
-
-@bp.route("/toolkit/<key>")
-def module_page(key: str):
-    """A module's purpose, help, fields and worked example, with its blank handout."""
-    module = get(key) or abort(404)
-    example = module.example or {}
-    answers = stored_answers(module, example.get("answers") or {})
-    ctx = Context(country=example.get("country", ""), answers=answers, translate=translate)
-    answers = forms.computed(module, answers, ctx)
-    ctx.answers = answers
-    replaced = getattr(figures.FIGURES.get(module.figure), "replaces", ())
-    return render_template("toolkit/module.html", module=module, translate=translate, type_label=type_label,
-                           country=example.get("country", ""), figure=figures.draw(module, answers, ctx),
-                           parts=present(module, answers, ctx, skip=replaced) if answers else [])
-
-
-@bp.route("/toolkit/<key>/blank.pdf", endpoint="blank_pdf")
-def blank_pdf_view(key: str):
-    """The module's blank handout; ``?course=<slug>`` prints that course in the header."""
-    module = get(key) or abort(404)
-    slug = request.args.get("course")
-    course = get_course(slug) if slug else None
-    return _pdf(blank_pdf(module, course), module.key, "blank")
-
-
-@bp.route("/p/<token>/worksheets/<key>.pdf")
-def my_sheet_pdf(token: str, key: str):
-    """The participant's own or team's sheet."""
-    registration = participant(token)
-    exercise = exercise_of(registration, key)
-    sheet = operations.find_sheet(exercise, registration)
-    owner = registration if exercise.mode != "team" else operations.find_team(registration) or \
-        Delegation(course_id=registration.course_id, country=registration.country)  # not stored
-    languages = sheet_languages(registration.course, registration.certificate_language)
-    return _pdf(in_languages(languages, lambda: ([filled(exercise, sheet, owner)], {})),
-                key, registration.country)
-
-
-@bp.route("/p/<token>/worksheets/pack.pdf")
-def my_pack_pdf(token: str):
-    """The team's sheets and the participant's own, in one PDF."""
-    registration = participant(token)
-    return _pdf(country_pack_pdf(registration.course, registration.country, only=registration),
-                registration.course.slug, registration.country)
-
-
-@bp.route("/courses/<slug>/exercises/<key>/sheets/<int:sheet_id>.pdf")
-@login_required
-def sheet_pdf(slug: str, key: str, sheet_id: int):
-    course = get_managed_course(slug)
-    sheet = db.session.get(Worksheet, sheet_id)
-    if sheet is None or sheet.exercise.course_id != course.id or sheet.exercise.module_key != key \
-            or sheet.exercise.module is None:
-        abort(404)
-    return _pdf(worksheet_pdf(sheet), key, sheet.country, str(sheet.id))
-
-
-@bp.route("/courses/<slug>/exercises/pack/<country>.pdf")
-@login_required
-def pack_pdf(slug: str, country: str):
-    course = get_managed_course(slug)
-    if not is_country(country) or not operations.country_team(course, country):
-        abort(404)
-    return _pdf(country_pack_pdf(course, country), course.slug, country)

@@ -5,12 +5,13 @@ from zoneinfo import ZoneInfo
 from ..i18n import _
 from ..reference import country_name
 from ..spreadsheets import add_sheet
-from . import operations, translate
+from . import operations
+from .labels import progress_label
+from .translation import translate
 from .exercises import lines
 from .fields import Context, FieldSpec
 from .forms import computed
 from .models import Exercise
-from .views import progress_label
 
 NUMERIC = ("number", "scale", "computed")
 

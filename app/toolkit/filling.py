@@ -8,7 +8,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectField, SelectMultipleField
 
-from . import forms, translate
+from . import forms, operations
+from .translation import translate
 from .forms import leaves
 from .fields import Context
 from .models import Worksheet, WorksheetRevision
@@ -250,3 +251,26 @@ def example(module: Module) -> list[dict]:
         else:
             items.append({"label": translate(spec.label), "text": shown(spec, value)})
     return items
+
+
+# --- a save, from the page's form to the operation ---------------------------------------------
+
+def read_form(sheet: Worksheet, formdata) -> operations.Typed:
+    """Read what was typed into the sheet's form as plain data for :func:`operations.save`.
+
+    Tables that bring more rows than allowed are only counted (the save refuses them): building a
+    form of 10,000 rows would take long for nothing."""
+    module = sheet.exercise.module
+    if module is None:
+        return operations.Typed({})
+    sizes = forms.table_sizes(module, formdata)
+    if any(size > module.field(name).type.maximum(module.field(name)) for name, size in sizes.items()):
+        return operations.Typed({}, table_sizes=sizes)
+    ctx = operations.context(sheet)
+    answers, errors = forms.read(forms.build(module, ctx, formdata=formdata), module, ctx)
+    return operations.Typed(answers, errors, sizes)
+
+
+def save_form(sheet: Worksheet, formdata, **options) -> operations.SaveResult:
+    """Save what ``formdata`` holds (see :func:`operations.save` for the options)."""
+    return operations.save(sheet, read_form(sheet, formdata), **options)

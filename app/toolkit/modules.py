@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from .. import ROOT
+from ..paths import ROOT
 from .fields import NAME, REGISTRY, RESERVED, RESERVED_COLUMNS, FieldSpec
 from .formulas import formula_names
 

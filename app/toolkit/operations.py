@@ -10,7 +10,8 @@ from ..database import utcnow
 from ..extensions import db
 from ..i18n import _
 from ..registrations.models import Delegation, Registration
-from . import forms, translate
+from . import forms
+from .translation import translate
 from .fields import Context
 from .merge import merge
 from .models import Exercise, Worksheet, WorksheetComment, WorksheetRevision
@@ -216,9 +217,19 @@ def revision_answers(sheet: Worksheet, version: int) -> dict | None:
         WorksheetRevision.worksheet_id == sheet.id, WorksheetRevision.version == version))
 
 
-def save(sheet: Worksheet, formdata, *, base_version: int | None, save_key: str | None = None,
+@dataclass
+class Typed:
+    """What one save brings, as plain data: read from the form by the page
+    (:func:`app.toolkit.filling.read_form`), so that no operation builds a form."""
+
+    answers: dict  # by field; forms.INVALID where a check failed (the stored value stays)
+    errors: dict[str, list[str]] = field(default_factory=dict)  # by input name
+    table_sizes: dict[str, int] = field(default_factory=dict)  # rows sent per table
+
+
+def save(sheet: Worksheet, typed: Typed, *, base_version: int | None, save_key: str | None = None,
          registration: Registration | None = None, user=None) -> SaveResult:
-    """Merge what was typed (``formdata``, from ``base_version``) into the sheet.
+    """Merge what was typed (``typed``, from ``base_version``) into the sheet.
 
     Fields that fail their check keep their stored value and come back in ``errors``; fields
     a teammate changed meanwhile come back in ``conflicts`` (the stored value stays theirs).
@@ -240,7 +251,7 @@ def save(sheet: Worksheet, formdata, *, base_version: int | None, save_key: str 
     if sheet.status == "final":
         raise SaveRefused(_("The trainers have marked this worksheet final; it can no longer be "
                             "changed. Copy your text elsewhere and ask them to reopen it."))
-    for name, size in forms.table_sizes(module, formdata).items():
+    for name, size in typed.table_sizes.items():
         maximum = module.field(name).type.maximum(module.field(name))
         if size > maximum:
             raise SaveRefused(_("The table “%(table)s” can have at most %(max)d rows; this save "
@@ -251,10 +262,8 @@ def save(sheet: Worksheet, formdata, *, base_version: int | None, save_key: str 
     base = revision_answers(sheet, base_version)
     if base is None:
         base, base_version = sheet.answers, sheet.version
-    ctx = context(sheet)
-    form = forms.build(module, ctx, formdata=formdata)
-    typed, errors = forms.read(form, module, ctx)
-    mine = forms.keep_stored(typed, base)
+    errors = typed.errors
+    mine = forms.keep_stored(typed.answers, base)
     answers, conflicts = merge({spec.name for spec in module.tables()}, base, mine, sheet.answers or {})
     conflicts = [conflict.as_dict() for conflict in conflicts]
     result = SaveResult(sheet, sheet.version, conflicts, errors)

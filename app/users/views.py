@@ -8,13 +8,14 @@ from ..auth.models import User
 from ..extensions import db
 from ..forms import render_form
 from ..i18n import _
+from ..web.templates import helper
 from . import operations
 from .forms import ROLE_LABELS, AccountForm, UserForm
 
 bp = Blueprint("users", __name__)
 
 
-@bp.app_template_global()
+@helper()
 def role_label(role: str) -> str:
     return str(ROLE_LABELS.get(role, role))
 

@@ -18,6 +18,7 @@ def live_server(app):
     served = create_app({**{key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "UPLOAD_FOLDER")},
                          "SECRET_KEY": "browser-tests", "WTF_CSRF_ENABLED": True})
     server = make_server("127.0.0.1", 0, served, threaded=True)
+    served.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"  # links point here
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

@@ -6,7 +6,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
-from app.toolkit import operations
+from app.toolkit import filling, operations
 from helpers import ARTIFACTS, PHONE
 
 pytestmark = pytest.mark.browser
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 def save(exercise, registration, data: dict, app):
     with app.test_request_context(method="POST"):
         sheet = operations.sheet_for(exercise, registration)
-        operations.save(sheet, MultiDict(data), base_version=sheet.version, registration=registration)
+        filling.save_form(sheet, MultiDict(data), base_version=sheet.version, registration=registration)
         db.session.commit()
     return sheet
 

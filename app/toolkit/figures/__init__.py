@@ -11,25 +11,7 @@ answer escaped. Text in SVG is wrapped by :func:`wrap` since SVG does not wrap b
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from markupsafe import Markup
-
-FIGURES: dict[str, Callable] = {}
-
-
-def figure(name: str):
-    def register(function):
-        FIGURES[name] = function
-        return function
-    return register
-
-
-def draw(module, answers: dict, ctx) -> Markup:
-    """The module's figure for these answers, or nothing when it has none."""
-    function = FIGURES.get(module.figure)
-    return function(module, answers, ctx) if function else Markup("")
-
-
+from .registry import FIGURES, draw, figure  # noqa: F401 - the package's interface
+# Each module registers its figure when imported (they import the registry, not this package).
 from . import m01_power_interest, m02_problem_tree, m03_results_hierarchy, m04_indicator_sheets  # noqa: E402,F401
 from . import m05_data_matrix, m06_gantt, m07_org_chart, m08_cost_table, m09_cascade, m10_upr_matrix, m11_action_plan  # noqa: E402,F401

@@ -7,7 +7,7 @@ from collections import defaultdict
 from markupsafe import Markup
 
 from ...i18n import _
-from . import figure
+from .registry import figure
 from .svg import PALETTE, circle, esc, filled_rows, line, rect, svg, text
 
 CELL = 80  # one score step on either axis

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 from ...i18n import _
-from . import figure
+from .registry import figure
 from .svg import PALETTE, SERIES, Placed, box, box_rows, connect, filled_rows, line, svg, text, wrap
 
 WIDTH = 720

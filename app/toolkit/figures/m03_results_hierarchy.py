@@ -4,7 +4,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from ...i18n import _
-from . import figure
+from .registry import figure
 from .svg import PALETTE, box, box_rows, connect, filled_rows, rect, svg, text, wrap
 
 WIDTH = 900

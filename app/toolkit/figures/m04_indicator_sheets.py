@@ -4,7 +4,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from ...i18n import _
-from . import figure
+from .registry import figure
 from .svg import PALETTE, esc, filled_rows, line, rect, svg, text, wrap
 
 BAR_LEFT, BAR_WIDTH, BAR_HEIGHT, STEP = 150, 220, 14, 24

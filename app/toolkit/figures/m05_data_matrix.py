@@ -5,7 +5,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from ...i18n import _
-from . import figure
+from .registry import figure
 from .svg import bars, cell, column_of, empty_note, esc, filled_rows, svg, table_row
 
 TABLE = "plan"

@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from ...i18n import _
-from . import figure
+from .registry import figure
 from .svg import PALETTE, SERIES, cell, column_of, empty_note, filled_rows, line, polygon, rect, svg, \
     text, wrap
 

@@ -7,7 +7,7 @@ import math
 from markupsafe import Markup
 
 from ...i18n import _
-from . import figure
+from .registry import figure
 from .svg import PALETTE, chars_for, empty_note, filled_rows, line, option_label, rect, \
     svg, text, wrap
 

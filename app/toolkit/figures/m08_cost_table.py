@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from ...i18n import _
 from ..numbers import format_money, format_number
-from . import figure
+from .registry import figure
 from .svg import PALETTE, cell, column_of, empty_note, filled_rows, rect, svg, table_row, text
 
 TABLE = "costs"

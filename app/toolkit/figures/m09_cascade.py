@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from ...i18n import _
-from . import figure
+from .registry import figure
 from .svg import PALETTE, cell, chars_for, column_of, empty_note, filled_rows, line, polygon, rect, svg, \
     text, wrap
 

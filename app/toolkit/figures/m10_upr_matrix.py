@@ -7,7 +7,7 @@ import re
 from markupsafe import Markup
 
 from ...i18n import _
-from . import figure
+from .registry import figure
 from .svg import PALETTE, bars, cell, empty_note, esc, filled_rows, svg, table_row, with_sub
 
 TABLE = "recommendations"

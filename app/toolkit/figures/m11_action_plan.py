@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from ...i18n import _
 from ..numbers import format_money
-from . import figure
+from .registry import figure
 from .m08_cost_table import amount
 from .svg import cell, column_of, filled_rows, table_row, with_sub
 

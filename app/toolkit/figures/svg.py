@@ -11,12 +11,13 @@ standalone inline SVG on a web page and in a PDF; CSS sizes it (class ``tk-figur
 """
 from __future__ import annotations
 
-import textwrap
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup, escape
+
+from ...typography import cluster_cuts, line_breaks
 
 # Fills light enough for black text and distinct in grayscale (lightness steps, not hue only);
 # "ink" for text and lines, "line" for quiet rules, "<name>_dark" for strokes and accents.
@@ -48,14 +49,21 @@ SERIES_DARK: tuple[str, ...] = ("#8a6d00", "#1f4e79", "#3b6e22", "#a0501a", "#5b
 FONT = "Noto Sans, Noto Sans Thai, Noto Sans Khmer, Noto Sans Lao, Noto Sans Myanmar, sans-serif"
 
 
-def _width(char: str) -> int:
-    """Columns a character takes: 2 for wide (CJK) characters, 0 for combining marks."""
+# Scripts whose letters run wider than Latin ones in the Noto fonts (measured, shaped text).
+_WIDER = (("\u1000", "\u109f", 1.4), ("\u0e00", "\u0eff", 1.1))
+
+
+def _width(char: str) -> float:
+    """Columns a character takes: 2 for wide (CJK) characters, 0 for combining marks, a little
+    more than 1 for Myanmar, Thai and Lao letters."""
     if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
         return 0
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    if unicodedata.east_asian_width(char) in ("W", "F"):
+        return 2
+    return next((weight for low, high, weight in _WIDER if low <= char <= high), 1)
 
 
-def columns(text: str) -> int:
+def columns(text: str) -> float:
     """The display width of ``text`` in character columns (marks count 0, CJK 2)."""
     return sum(_width(c) for c in text)
 
@@ -63,8 +71,10 @@ def columns(text: str) -> int:
 def wrap(text, width_chars: int, max_lines: int | None = None) -> list[str]:
     """Split ``text`` into lines of at most ``width_chars`` columns (SVG does not wrap).
 
-    Line breaks in the text are kept; long words are cut. With ``max_lines`` the last kept
-    line ends with "…" when text was dropped. Returns plain (unescaped) strings.
+    Lines break where Unicode allows (ICU, with dictionaries for Thai, Lao, Khmer and Myanmar
+    words); a word longer than a line is cut between letters, never inside one. Line breaks
+    in the text are kept. With ``max_lines`` the last kept line ends with "…" when text was
+    dropped. Returns plain (unescaped) strings.
     """
     width_chars = max(int(width_chars), 1)
     lines: list[str] = []
@@ -76,31 +86,37 @@ def wrap(text, width_chars: int, max_lines: int | None = None) -> list[str]:
         lines = lines[:max_lines]
         last = lines[-1]
         while last and columns(last) + 1 > width_chars:
-            last = last[:-1]
+            last = last[:([0] + cluster_cuts(last))[-1]]
         lines[-1] = last.rstrip() + "…"
     return lines
 
 
 def _wrap_paragraph(paragraph: str, width: int) -> list[str]:
-    if columns(paragraph) == len(paragraph):
-        return textwrap.wrap(paragraph, width, break_long_words=True, break_on_hyphens=True)
-    lines, line = [], ""  # wide characters or marks: measure by columns, break anywhere
-    for word in paragraph.split(" "):
-        candidate = f"{line} {word}" if line else word
-        if columns(candidate) <= width:
-            line = candidate
+    """Fill lines greedily with the pieces between ICU's line-break opportunities."""
+    breaks = line_breaks(paragraph)
+    lines, line = [], ""
+    for start, end in zip([0, *breaks], [*breaks, len(paragraph)]):
+        piece = paragraph[start:end]
+        if columns((line + piece).rstrip()) <= width:
+            line += piece
             continue
-        if line:
-            lines.append(line)
-        line = ""
-        for char in word:
-            if columns(line + char) > width and line:
-                lines.append(line)
-                line = ""
-            line += char
-    if line:
-        lines.append(line)
+        if line.strip():
+            lines.append(line.rstrip())
+        line = piece
+        while columns(line.rstrip()) > width:  # one word longer than a line
+            cut = _cut(line, width)
+            lines.append(line[:cut].rstrip())
+            line = line[cut:]
+    if line.strip():
+        lines.append(line.rstrip())
     return lines
+
+
+def _cut(word: str, width: int) -> int:
+    """Where to cut ``word``: the last cluster boundary that fits, or its first one."""
+    cuts = cluster_cuts(word) or [len(word)]
+    fitting = [cut for cut in cuts if columns(word[:cut]) <= width]
+    return fitting[-1] if fitting else cuts[0]
 
 
 def esc(value) -> Markup:

@@ -1,53 +1,23 @@
 """Participants' pages: registering, nominating a delegation, and the personal page."""
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 
-from ..courses.views import get_course
-from ..extensions import db
-from ..forms import protect, render_form
-from ..i18n import _, page_for
-from ..reference import asean_members, ministries
-from . import operations, privacy
-from .forms import HONORIFICS, NominationForm, RegistrationForm
-from .labels import status_label
-from .models import Delegation
-from .names import certificate_name, script_language
+from ...agenda.operations import days
+from ...extensions import db
+from ...forms import render_form, protect
+from ...i18n import _
+from ...web.loaders import get_course, get_registration, remember_participant
+from ...web.routes import Routes
+from .. import operations, privacy
+from ..forms import HONORIFICS, NominationForm, RegistrationForm
+from ..models import Delegation
+from .common import person_from
 
-bp = Blueprint("registrations", __name__)
-bp.add_app_template_global(operations.registration_state, "registration_state")
-bp.add_app_template_global(certificate_name, "certificate_name")
-bp.add_app_template_global(script_language, "script_language")
-bp.add_app_template_global(status_label, "status_label")
-bp.add_app_template_global(lambda day, format="medium": format_date(day, format, rebase=False), "format_date")
-bp.add_app_template_global(format_datetime, "format_datetime")
-bp.add_app_template_global(asean_members, "asean_members")
-bp.add_app_template_global(ministries, "country_ministries")
+routes = Routes()
 
 
-@bp.app_template_global()
-def ministry_name(country: str, code: str) -> str:
-    """A ministry's name in the reader's language ("" when not listed)."""
-    for ministry in ministries(country) if code else ():
-        if ministry.code == code:
-            return str(ministry.name)
-    return ""
-
-
-def person_from(form, country: str) -> operations.Person:
-    """The person a registration or nomination form describes."""
-    data = {name: getattr(form, name).data or "" for name in (
-        "full_name", "family_name", "given_names", "name_order", "honorific", "native_name",
-        "address_as", "sex", "age_group", "organisation_type", "organisation", "position", "email",
-        "language")}
-    for name in ("phone", "certificate_language", "dietary", "accessibility"):
-        if hasattr(form, name):
-            data[name] = getattr(form, name).data or ""
-    return operations.Person(country=country, ministry=form.ministry_code(), **data)
-
-
-@bp.route("/courses/<slug>/register", methods=["GET", "POST"])
+@routes.route("/courses/<slug>/register", methods=["GET", "POST"])
 def register(slug: str):
     course = get_course(slug)
     state = operations.registration_state(course)
@@ -66,7 +36,7 @@ def register(slug: str):
                        honorifics=HONORIFICS)
 
 
-@bp.route("/courses/<slug>/nominate/<token>", methods=["GET", "POST"])
+@routes.route("/courses/<slug>/nominate/<token>", methods=["GET", "POST"])
 def nominate(slug: str, token: str):
     course = get_course(slug)
     delegation = db.session.query(Delegation).filter_by(course_id=course.id, nomination_token=token).first()
@@ -90,19 +60,8 @@ def nominate(slug: str, token: str):
                        free=operations.places_left(course, delegation.country))
 
 
-def get_registration(token: str):
-    registration = operations.find_by_token(token)
-    if registration is None:
-        abort(404)
-    page_for(participant=registration)  # their own page: in the language they registered in
-    return registration
-
-
-@bp.route("/p/<token>/")
+@routes.route("/p/<token>/")
 def personal(token: str):
-    from ..agenda.attendance import remember_participant
-    from ..agenda.operations import days
-
     registration = get_registration(token)
     remember_participant(registration)
     return render_template("registrations/personal.html", registration=registration,
@@ -110,7 +69,7 @@ def personal(token: str):
                            days=days(registration.course))
 
 
-@bp.route("/p/<token>/data.json")
+@routes.route("/p/<token>/data.json")
 def my_data(token: str):
     """Everything we hold about the participant, as a download."""
     registration = get_registration(token)
@@ -119,7 +78,7 @@ def my_data(token: str):
         "Content-Disposition": "attachment; filename=my-registration.json"})
 
 
-@bp.route("/p/<token>/cancel", methods=["POST"])
+@routes.route("/p/<token>/cancel", methods=["POST"])
 def cancel(token: str):
     registration = get_registration(token)
     protect()

@@ -1,77 +1,46 @@
 """Trainers' pages: the registration list, one registration, delegations and nomination links."""
+from io import BytesIO
+
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, request, url_for
-from flask_login import current_user, login_required
 from flask_babel import ngettext
+from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from ..courses.views import get_managed_course
-from ..extensions import db
-from ..forms import protect, render_form
-from ..i18n import _
-from . import operations
-from .forms import HONORIFICS, BulkForm, ImportForm, NominationLinkForm, RegistrationForm, SEX_LABELS, StatusForm, \
-    organisation_type_choices
-from .labels import STATUS_LABELS
-from .models import STATUSES, Delegation, Registration, RegistrationEvent
-from .names import fold
-from .notifications import notify_registered
-from .views import bp, person_from
+from ...extensions import db
+from ...forms import protect, render_form
+from ...i18n import _
+from ...web.files import xlsx_response
+from ...web.loaders import get_managed_course, get_of_course
+from ...web.routes import Routes
+from .. import listing, operations
+from ..exchange import ImportFileError, import_rows, read_table, write_csv, write_xlsx
+from ..forms import HONORIFICS, BulkForm, ImportForm, NominationLinkForm, RegistrationForm, \
+    SEX_LABELS, StatusForm, organisation_type_choices
+from ..labels import STATUS_LABELS
+from ..models import STATUSES, Delegation, Registration, RegistrationEvent
+from .common import person_from
 
-FILTERS = ("country", "status", "sex", "organisation_type", "ministry")
-
-
-def filtered(course, args) -> sa.Select:
-    """The registrations matching the list's filters and search (any name form, any accents)."""
-    query = sa.select(Registration).where(Registration.course_id == course.id,
-                                          Registration.anonymised_at.is_(None))
-    for name in FILTERS:
-        if args.get(name):
-            query = query.where(getattr(Registration, name) == args[name])
-    if args.get("q"):
-        for word in fold(args["q"]).split()[:5]:
-            query = query.where(Registration.search_name.contains(word, autoescape=True))
-    return query
+routes = Routes()
 
 
-@bp.route("/manage/courses/<slug>/registrations/", methods=["GET", "POST"])
+@routes.route("/manage/courses/<slug>/registrations/", methods=["GET", "POST"])
 @login_required
 def manage_list(slug: str):
     course = get_managed_course(slug)
     form = BulkForm()
     if request.method == "POST" and form.validate_on_submit():
-        chosen = db.session.scalars(sa.select(Registration).where(
-            Registration.course_id == course.id, Registration.id.in_(form.selected.data or []))).all()
         changed = sum(operations.change_status(r, form.status.data, current_user, form.reason.data or "")
-                      for r in chosen)
+                      for r in listing.chosen(course, form.selected.data))
         db.session.commit()
         flash(ngettext("%(num)d registration changed.", "%(num)d registrations changed.", changed), "success")
         return redirect(request.full_path)
-    registrations = db.session.scalars(filtered(course, request.args).order_by(
-        Registration.country, Registration.certificate_name)).all()
-    counts = dict(db.session.execute(sa.select(Registration.status, sa.func.count()).where(
-        Registration.course_id == course.id, Registration.anonymised_at.is_(None))
-        .group_by(Registration.status)).all())
-    duplicates = duplicate_ids(course)
-    countries = db.session.scalars(sa.select(Registration.country).where(
-        Registration.course_id == course.id).distinct()).all()
-    return render_form("registrations/manage_list.html", form, course=course, countries=countries,
-                       registrations=registrations, counts=counts, duplicates=duplicates,
+    return render_form("registrations/manage_list.html", form, course=course,
+                       countries=listing.countries(course),
+                       registrations=listing.matching(course, request.args),
+                       counts=listing.status_counts(course), duplicates=listing.duplicate_ids(course),
                        statuses=STATUSES, status_labels=STATUS_LABELS, sex_labels=SEX_LABELS,
                        organisation_types=organisation_type_choices(), args=request.args)
-
-
-def duplicate_ids(course) -> set[int]:
-    """Registrations sharing an email, or a folded name and country, with another (one query)."""
-    rows = db.session.execute(sa.select(Registration.id, Registration.email, Registration.full_name,
-                                        Registration.country).where(
-        Registration.course_id == course.id, Registration.anonymised_at.is_(None),
-        Registration.status != "cancelled")).all()
-    seen: dict[tuple, list[int]] = {}
-    for rid, email, name, country in rows:
-        seen.setdefault(("email", email), []).append(rid)
-        seen.setdefault(("name", fold(name), country), []).append(rid)
-    return {rid for ids in seen.values() if len(ids) > 1 for rid in ids}
 
 
 def get_managed_registration(slug: str, registration_id: int):
@@ -82,7 +51,7 @@ def get_managed_registration(slug: str, registration_id: int):
     return course, registration
 
 
-@bp.route("/manage/courses/<slug>/registrations/<int:registration_id>", methods=["GET", "POST"])
+@routes.route("/manage/courses/<slug>/registrations/<int:registration_id>", methods=["GET", "POST"])
 @login_required
 def manage_detail(slug: str, registration_id: int):
     course, registration = get_managed_registration(slug, registration_id)
@@ -101,7 +70,7 @@ def manage_detail(slug: str, registration_id: int):
                        sex_labels=SEX_LABELS)
 
 
-@bp.route("/manage/courses/<slug>/registrations/<int:registration_id>/edit", methods=["GET", "POST"])
+@routes.route("/manage/courses/<slug>/registrations/<int:registration_id>/edit", methods=["GET", "POST"])
 @login_required
 def manage_edit(slug: str, registration_id: int):
     course, registration = get_managed_registration(slug, registration_id)
@@ -119,23 +88,21 @@ def manage_edit(slug: str, registration_id: int):
                        registration=registration, honorifics=HONORIFICS)
 
 
-@bp.route("/manage/courses/<slug>/registrations/<int:registration_id>/link", methods=["POST"])
+@routes.route("/manage/courses/<slug>/registrations/<int:registration_id>/link", methods=["POST"])
 @login_required
 def manage_link(slug: str, registration_id: int):
     """Resend the personal link, or revoke it and send a new one."""
     course, registration = get_managed_registration(slug, registration_id)
     protect()
-    if request.form.get("action") == "revoke":
-        operations.renew_link(registration)
-        flash(_("The old personal link no longer works; the new one has been sent."), "success")
-    else:
-        flash(_("The personal link has been sent again."), "success")
-    notify_registered(registration)
+    renew = request.form.get("action") == "revoke"
+    operations.send_link(registration, renew=renew)
     db.session.commit()
+    flash(_("The old personal link no longer works; the new one has been sent.") if renew
+          else _("The personal link has been sent again."), "success")
     return redirect(url_for(".manage_detail", slug=slug, registration_id=registration.id))
 
 
-@bp.route("/manage/courses/<slug>/registrations/<int:registration_id>/merge/<int:other_id>",
+@routes.route("/manage/courses/<slug>/registrations/<int:registration_id>/merge/<int:other_id>",
           methods=["POST"])
 @login_required
 def manage_merge(slug: str, registration_id: int, other_id: int):
@@ -151,30 +118,24 @@ def manage_merge(slug: str, registration_id: int, other_id: int):
     return redirect(url_for(".manage_detail", slug=slug, registration_id=registration.id))
 
 
-@bp.route("/manage/courses/<slug>/registrations/export.<any(csv, xlsx):format>")
+@routes.route("/manage/courses/<slug>/registrations/export.<any(csv, xlsx):format>")
 @login_required
 def export(slug: str, format: str):
     """Download the registrations as a spreadsheet, headers in the reader's language."""
-    from io import BytesIO
-
-    from .exchange import write_csv, write_xlsx
-
     course = get_managed_course(slug)
     buffer = BytesIO()
     (write_csv if format == "csv" else write_xlsx)(course, buffer)
-    data = buffer.getvalue()
-    mimetype = "text/csv; charset=utf-8" if format == "csv" else \
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename={course.slug}-registrations.{format}"})
+    filename = f"{course.slug}-registrations.{format}"
+    if format == "xlsx":
+        return xlsx_response(buffer.getvalue(), filename)
+    return Response(buffer.getvalue(), mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f"attachment; filename={filename}"})
 
 
-@bp.route("/manage/courses/<slug>/registrations/import", methods=["GET", "POST"])
+@routes.route("/manage/courses/<slug>/registrations/import", methods=["GET", "POST"])
 @login_required
 def import_file(slug: str):
     """Register everyone in a CSV or XLSX file, or no one, with a row-by-row report."""
-    from .exchange import ImportFileError, import_rows, read_table
-
     course = get_managed_course(slug)
     form = ImportForm()
     report = None
@@ -195,7 +156,7 @@ def import_file(slug: str):
     return page, (status if status_ok else 400)
 
 
-@bp.route("/manage/courses/<slug>/delegations/", methods=["GET", "POST"])
+@routes.route("/manage/courses/<slug>/delegations/", methods=["GET", "POST"])
 @login_required
 def manage_delegations(slug: str):
     course = get_managed_course(slug)
@@ -206,26 +167,17 @@ def manage_delegations(slug: str):
         db.session.commit()
         flash(_("The nomination link is sent to %(name)s.", name=delegation.focal_name), "success")
         return redirect(request.path)
-    delegations = db.session.scalars(sa.select(Delegation).where(Delegation.course_id == course.id)
-                                     .order_by(Delegation.country)).all()
-    counts = dict(db.session.execute(sa.select(Registration.country, sa.func.count()).where(
-        Registration.course_id == course.id, Registration.status.in_(("pending", "approved")))
-        .group_by(Registration.country)).all())
-    return render_form("registrations/delegations.html", form, course=course, delegations=delegations,
-                       counts=counts)
+    return render_form("registrations/delegations.html", form, course=course,
+                       delegations=listing.delegations(course), counts=listing.active_by_country(course))
 
 
-@bp.route("/manage/courses/<slug>/delegations/<int:delegation_id>/revoke", methods=["POST"])
+@routes.route("/manage/courses/<slug>/delegations/<int:delegation_id>/revoke", methods=["POST"])
 @login_required
 def manage_revoke_nomination(slug: str, delegation_id: int):
     course = get_managed_course(slug)
     protect()
-    delegation = db.session.get(Delegation, delegation_id)
-    if delegation is None or delegation.course_id != course.id:
-        abort(404)
+    delegation = get_of_course(Delegation, delegation_id, course)
     operations.revoke_nomination(delegation)
     db.session.commit()
     flash(_("The nomination link no longer works."), "success")
     return redirect(url_for(".manage_delegations", slug=slug))
-
-

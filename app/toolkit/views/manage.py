@@ -1,26 +1,29 @@
 """Trainers' pages: a course's exercises, the sheets of each, reviewing one, the XLSX export."""
 from io import BytesIO
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_login import current_user, login_required
 from wtforms import SelectField
 
-from ..agenda.models import AgendaSession
-from ..courses.views import get_managed_course
-from ..extensions import db
-from ..forms import Form, choices, protect, render_form
-from ..i18n import _, _l, current_language
-from ..i18n.fields import MultilingualField, apply_languages
-from ..reference import country_name
-from . import bp, exchange, exercises, history, operations
-from .forms import CommentForm, ReturnForm, computed
-from .models import Exercise, Worksheet
-from .modules import modules
+from ...agenda.models import AgendaSession
+from ...extensions import db
+from ...forms import Form, choices, protect, render_form
+from ...i18n import _, _l, current_language
+from ...i18n.fields import MultilingualField, apply_languages
+from ...reference import country_name, is_country
+from ...web.files import pdf_response, xlsx_response
+from ...web.loaders import get_managed_course
+from ...web.routes import Routes
+from .. import documents, exchange, exercises, history, operations
+from ..forms import CommentForm, ReturnForm, computed
+from ..models import Exercise, Worksheet
+from ..modules import modules
 
+routes = Routes()
 MODE_LABELS = {"team": _l("Country team: one worksheet per delegation"),
                "individual": _l("Individual: one worksheet per participant")}
-# The templates use the toolkit's globals translate, progress_label and has_endpoint (views.py).
+# The templates use the toolkit's helpers translate, progress_label and has_endpoint (common.py).
 
 
 class ExerciseForm(Form):
@@ -49,7 +52,7 @@ def exercise_form(course, exercise: Exercise, formdata=None) -> ExerciseForm:
     return form
 
 
-@bp.route("/courses/<slug>/exercises", methods=["GET", "POST"])
+@routes.route("/courses/<slug>/exercises", methods=["GET", "POST"])
 @login_required
 def manage(slug: str):
     """Every module of the toolkit; those the course uses in order, with their settings."""
@@ -122,7 +125,7 @@ def get_exercise(slug: str, key: str) -> tuple:
     return course, exercise
 
 
-@bp.route("/courses/<slug>/exercises/<key>/")
+@routes.route("/courses/<slug>/exercises/<key>/")
 @login_required
 def exercise(slug: str, key: str):
     """The sheets of one exercise, how far each has come, filtered by progress and country."""
@@ -138,7 +141,7 @@ def exercise(slug: str, key: str):
                            progresses=exercises.PROGRESS)
 
 
-@bp.route("/courses/<slug>/exercises/<key>/sheets/<int:sheet_id>", methods=["GET", "POST"])
+@routes.route("/courses/<slug>/exercises/<key>/sheets/<int:sheet_id>", methods=["GET", "POST"])
 @login_required
 def review(slug: str, key: str, sheet_id: int):
     """Read a sheet, comment on its fields, return it for revision, mark it final or reopen it."""
@@ -219,7 +222,7 @@ def review_context(course, exercise, sheet, comment_form, return_form) -> dict:
                 ".review", slug=course.slug, key=exercise.module_key, sheet_id=sheet.id))}
 
 
-@bp.route("/courses/<slug>/exercises/<key>/export.xlsx")
+@routes.route("/courses/<slug>/exercises/<key>/export.xlsx")
 @login_required
 def export(slug: str, key: str):
     """Every answer of the exercise as a spreadsheet, headers in the reader's language."""
@@ -227,6 +230,24 @@ def export(slug: str, key: str):
     buffer = BytesIO()
     exchange.write_xlsx(exercise, buffer)
     filename = f"{course.slug}-{exercise.module_key}-answers.xlsx"
-    return Response(buffer.getvalue(),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+    return xlsx_response(buffer.getvalue(), filename)
+
+
+@routes.route("/courses/<slug>/exercises/<key>/sheets/<int:sheet_id>.pdf")
+@login_required
+def sheet_pdf(slug: str, key: str, sheet_id: int):
+    course = get_managed_course(slug)
+    sheet = db.session.get(Worksheet, sheet_id)
+    if sheet is None or sheet.exercise.course_id != course.id or sheet.exercise.module_key != key \
+            or sheet.exercise.module is None:
+        abort(404)
+    return pdf_response(documents.worksheet_pdf(sheet), f"{key}-{sheet.country}-{sheet.id}.pdf")
+
+
+@routes.route("/courses/<slug>/exercises/pack/<country>.pdf")
+@login_required
+def pack_pdf(slug: str, country: str):
+    course = get_managed_course(slug)
+    if not is_country(country) or not operations.country_team(course, country):
+        abort(404)
+    return pdf_response(documents.country_pack_pdf(course, country), f"{course.slug}-{country}.pdf")

@@ -1,79 +1,40 @@
-"""The public agenda, and the trainers' pages that build it."""
+"""The trainers' agenda builder: sessions, speakers, and a session's sign-in sheet PDF."""
 from datetime import date
-from zoneinfo import ZoneInfo, available_timezones
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_time
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from ..courses.forms import timezone_choices
-from ..courses.views import get_course, get_managed_course
-from ..extensions import db
-from ..forms import choices, protect, render_form
-from ..i18n import _
-from ..i18n.fields import apply_languages
-from ..i18n.multilingual import MultilingualText
-from ..organisations import logos
-from . import operations
-from .forms import KIND_LABELS, ROLE_LABELS, SessionForm, SpeakerForm
-from .models import AgendaSession, Speaker
+from ...extensions import db
+from ...forms import choices, protect, render_form
+from ...i18n import _
+from ...i18n.fields import apply_languages
+from ...i18n.multilingual import MultilingualText
+from ...organisations import logos
+from ...web.files import pdf_response
+from ...web.loaders import get_managed_course
+from ...web.routes import Routes
+from .. import documents, operations
+from ..forms import SessionForm, SpeakerForm
+from ..models import AgendaSession, Speaker
+from .common import format_day, get_managed_session
 
-bp = Blueprint("agenda", __name__)
-
-
-@bp.app_template_global()
-def course_zone(course) -> ZoneInfo:
-    return ZoneInfo(course.timezone)
+routes = Routes()
 
 
-@bp.app_template_global("format_time")
-def local_time(moment, format: str = "HH:mm") -> str:
-    """A time already in the zone it should be read in (no rebasing onto the user's zone)."""
-    return format_time(moment, format, rebase=False)
-bp.add_app_template_global(timezone_choices, "timezone_choices")
-
-
-@bp.app_template_global()
-def kind_label(kind: str) -> str:
-    return str(KIND_LABELS.get(kind, kind))
-
-
-@bp.app_template_global()
-def role_label(role: str) -> str:
-    return str(ROLE_LABELS.get(role, role))
-
-
-@bp.route("/courses/<slug>/agenda")
-def public(slug: str):
-    """The agenda in the venue's zone, or in the reader's own zone when they ask (?tz=)."""
-    course = get_course(slug)
-    zone = request.args.get("tz") if request.args.get("tz") in available_timezones() else None
-    return render_template("agenda/public.html", course=course, days=operations.days(course),
-                           shown_zone=ZoneInfo(zone or course.timezone), other_zone=zone)
-
-
-@bp.route("/manage/courses/<slug>/agenda/")
+@routes.route("/manage/courses/<slug>/agenda/")
 @login_required
 def manage(slug: str):
     course = get_managed_course(slug)
     return render_template("agenda/manage.html", course=course, days=operations.days(course))
 
 
-def get_managed_session(slug: str, session_id: int):
-    course = get_managed_course(slug)
-    session = db.session.get(AgendaSession, session_id)
-    if session is None or session.course_id != course.id:
-        abort(404)
-    return course, session
-
-
-@bp.route("/manage/courses/<slug>/agenda/new", methods=["GET", "POST"])
+@routes.route("/manage/courses/<slug>/agenda/new", methods=["GET", "POST"])
 @login_required
 def create(slug: str):
     return _edit(get_managed_course(slug), None)
 
 
-@bp.route("/manage/courses/<slug>/agenda/<int:session_id>/edit", methods=["GET", "POST"])
+@routes.route("/manage/courses/<slug>/agenda/<int:session_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(slug: str, session_id: int):
     return _edit(*get_managed_session(slug, session_id))
@@ -111,7 +72,7 @@ def _edit(course, session: AgendaSession | None):
     return render_form("agenda/edit.html", form, course=course, session=session)
 
 
-@bp.route("/manage/courses/<slug>/agenda/<int:session_id>/move", methods=["POST"])
+@routes.route("/manage/courses/<slug>/agenda/<int:session_id>/move", methods=["POST"])
 @login_required
 def move(slug: str, session_id: int):
     """Move a session 15 minutes earlier or later (buttons, no dragging needed)."""
@@ -128,7 +89,7 @@ def move(slug: str, session_id: int):
     return redirect(url_for(".manage", slug=slug) + f"#session-{session_id}")
 
 
-@bp.route("/manage/courses/<slug>/agenda/<int:session_id>/delete", methods=["POST"])
+@routes.route("/manage/courses/<slug>/agenda/<int:session_id>/delete", methods=["POST"])
 @login_required
 def delete(slug: str, session_id: int):
     course, session = get_managed_session(slug, session_id)
@@ -139,8 +100,8 @@ def delete(slug: str, session_id: int):
     return redirect(url_for(".manage", slug=slug))
 
 
-@bp.route("/manage/courses/<slug>/speakers/", methods=["GET", "POST"])
-@bp.route("/manage/courses/<slug>/speakers/<int:speaker_id>", methods=["GET", "POST"])
+@routes.route("/manage/courses/<slug>/speakers/", methods=["GET", "POST"])
+@routes.route("/manage/courses/<slug>/speakers/<int:speaker_id>", methods=["GET", "POST"])
 @login_required
 def speakers(slug: str, speaker_id: int | None = None):
     """Facilitators, speakers and moderators: people who lead sessions without registering."""
@@ -171,7 +132,10 @@ def speakers(slug: str, speaker_id: int | None = None):
     return render_form("agenda/speakers.html", form, course=course, speaker=speaker)
 
 
-def format_day(day: date) -> str:
-    from flask_babel import format_date
-
-    return format_date(day, "full")
+@routes.route("/manage/courses/<slug>/sessions/<int:session_id>/sign-in.pdf")
+@login_required
+def signin_sheet(slug: str, session_id: int):
+    """A paper sign-in sheet for one session, for venues without Wi-Fi."""
+    course, session = get_managed_session(slug, session_id)
+    return pdf_response(documents.signin_sheet_pdf(course, session),
+                        f"sign-in-{course.slug}-{session.id}.pdf")

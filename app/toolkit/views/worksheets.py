@@ -1,114 +1,33 @@
 """Participants' pages: their worksheets, filled online with autosave, or without JavaScript."""
-from types import SimpleNamespace
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, jsonify, make_response, redirect, render_template, \
-    request, url_for
-from flask_babel import format_date, format_time
-from flask_wtf.csrf import CSRFError, generate_csrf
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_time
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import IntegrityError
 
-from ..database import utcnow
-from ..extensions import csrf, db
-from ..i18n import _, _l, page_for, timezone_label
-from ..registrations.operations import find_by_token
-from . import bp, filling, forms, history, operations, translate
-from .models import Exercise, WorksheetRevision
+from ...database import utcnow
+from ...extensions import db
+from ...i18n import _
+from ...web.routes import Routes
+from .. import filling, forms, history, operations
+from ..labels import progress_label
+from ..models import WorksheetRevision
+from .common import csrf_ok, exercise_of, number, participant, saved_label
 
-PROGRESS = {"empty": _l("Not started"), "draft": _l("Draft"), "submitted": _l("Submitted for review"),
-            "returned": _l("Returned for revision"), "final": _l("Final")}
-
-bp.add_app_template_global(translate, "translate")
-
-
-@bp.app_template_global()
-def progress_label(progress: str) -> str:
-    return str(PROGRESS.get(progress, progress))
+routes = Routes()
 
 
-@bp.app_template_global()
-def has_endpoint(name: str) -> bool:
-    """Whether a route exists (pages link to routes other features may not have yet)."""
-    return name in current_app.view_functions
-
-
-@bp.app_template_global()
-def worksheet_list(registration) -> list:
-    """The course's exercises, in order, with the progress of ``registration``'s sheets."""
-    items = []
-    for exercise in registration.course.exercises:
-        if exercise.module is not None:
-            sheet = operations.find_sheet(exercise, registration)
-            items.append(SimpleNamespace(exercise=exercise, module=exercise.module, sheet=sheet,
-                                         progress=sheet.progress if sheet else "empty"))
-    return items
-
-
-@bp.app_template_global()
-def saved_label(sheet) -> str:
-    """Who saved the sheet last and when, in the course's time zone."""
-    if sheet.saved_at is None:
-        return ""
-    course = sheet.exercise.course
-    moment = sheet.saved_at.astimezone(ZoneInfo(course.timezone))
-    values = dict(date=format_date(moment, "medium", rebase=False),
-                  time=format_time(moment, "HH:mm", rebase=False), zone=timezone_label(course.timezone))
-    if sheet.saved_by is not None:
-        return _("Last saved by %(name)s on %(date)s at %(time)s, %(zone)s",
-                 name=sheet.saved_by.certificate_name, **values)
-    return _("Last saved on %(date)s at %(time)s, %(zone)s", **values)
-
-
-def refuse(code: int, message: str, json: bool):
-    abort(make_response(jsonify(error=message), code) if json else code)
-
-
-def participant(token: str, json: bool = False):
-    """The registration of a personal link that may fill worksheets (else 404 or 403)."""
-    registration = find_by_token(token)
-    if registration is None:
-        refuse(404, _("This link is not valid."), json)
-    page_for(participant=registration)
-    if not operations.may_fill(registration):
-        refuse(403, _("Worksheets open once your place on the course is confirmed."), json)
-    return registration
-
-
-def exercise_of(registration, key: str, json: bool = False) -> Exercise:
-    exercise = operations.exercise_for(registration.course, key)
-    if exercise is None or exercise.module is None:
-        refuse(404, _("This course has no such worksheet."), json)
-    return exercise
-
-
-def csrf_ok() -> bool:
-    """Whether the POST carries a valid CSRF token (form field or X-CSRFToken header)."""
-    if not current_app.config.get("WTF_CSRF_ENABLED", True):
-        return True
-    try:
-        csrf.protect()
-    except CSRFError:
-        return False
-    return True
-
-
-def number(text) -> int | None:
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        return None
-
-
-@bp.route("/p/<token>/worksheets/")
+@routes.route("/p/<token>/worksheets/")
 def my_worksheets(token: str):
     registration = participant(token)
     return render_template("toolkit/worksheets.html", registration=registration,
                            course=registration.course)
 
 
-@bp.route("/p/<token>/worksheets/<key>", methods=["GET", "POST"])
+@routes.route("/p/<token>/worksheets/<key>", methods=["GET", "POST"])
 def fill(token: str, key: str):
     registration = participant(token)
     exercise = exercise_of(registration, key)
@@ -125,7 +44,7 @@ def fill(token: str, key: str):
     if action == "remove_row":
         mark_removed(formdata, *target.partition(":")[::2])
     try:
-        result = operations.save(sheet, formdata, base_version=number(formdata.get("version")),
+        result = filling.save_form(sheet, formdata, base_version=number(formdata.get("version")),
                                  save_key=formdata.get("save_key") or None, registration=registration)
     except operations.SaveRefused as refused:
         db.session.rollback()  # a sheet made by this save is gone again
@@ -192,7 +111,7 @@ def page(sheet, registration, *, typed=None, formdata=None, result=None, missing
         posted=request.method == "POST"), status
 
 
-@bp.route("/p/<token>/worksheets/<key>/history", methods=["GET", "POST"])
+@routes.route("/p/<token>/worksheets/<key>/history", methods=["GET", "POST"])
 def sheet_history(token: str, key: str):
     """The team's (or the participant's) saved versions, and restoring an earlier one."""
     registration = participant(token)
@@ -215,7 +134,7 @@ def sheet_history(token: str, key: str):
                            **history.page_context(sheet, request.args.get("before"), here))
 
 
-@bp.route("/p/<token>/worksheets/<key>/save", methods=["POST"])
+@routes.route("/p/<token>/worksheets/<key>/save", methods=["POST"])
 def autosave(token: str, key: str):
     """Save what the page's script sends; answer with the merged state as JSON."""
     registration = participant(token, json=True)
@@ -226,7 +145,7 @@ def autosave(token: str, key: str):
     for attempt in (1, 2):
         sheet = operations.sheet_for(exercise, registration)
         try:
-            result = operations.save(sheet, request.form, base_version=base, registration=registration,
+            result = filling.save_form(sheet, request.form, base_version=base, registration=registration,
                                      save_key=request.form.get("save_key") or None)
             db.session.commit()
             break
@@ -262,7 +181,7 @@ def save_answer(sheet, result, formdata, base: int | None) -> dict:
             "progress": sheet.progress, "progress_label": progress_label(sheet.progress)}
 
 
-@bp.route("/p/<token>/worksheets/<key>/state")
+@routes.route("/p/<token>/worksheets/<key>/state")
 def state(token: str, key: str):
     """The sheet's version, status and inputs, and a fresh CSRF token for a page whose session
     ended."""

@@ -1,0 +1,68 @@
+"""The public agenda, its PDF and iCalendar feed, and a participant's QR check-in."""
+from zoneinfo import ZoneInfo, available_timezones
+
+from flask import Response, abort, render_template, request
+
+from ...extensions import db
+from ...forms import protect
+from ...i18n import current_language, page_for
+from ...web.files import pdf_response
+from ...web.loaders import get_course, remembered_participant
+from ...web.routes import Routes
+from .. import checkin, documents, operations
+from ..calendar import course_calendar
+from ..models import AgendaSession
+
+routes = Routes()
+
+
+@routes.route("/courses/<slug>/agenda")
+def public(slug: str):
+    """The agenda in the venue's zone, or in the reader's own zone when they ask (?tz=)."""
+    course = get_course(slug)
+    zone = request.args.get("tz") if request.args.get("tz") in available_timezones() else None
+    return render_template("agenda/public.html", course=course, days=operations.days(course),
+                           shown_zone=ZoneInfo(zone or course.timezone), other_zone=zone)
+
+
+@routes.route("/courses/<slug>/agenda.ics")
+def agenda_ics(slug: str):
+    """The public iCalendar feed of a course's agenda (a stable address), in ``?lang=``."""
+    course = get_course(slug)
+    response = Response(course_calendar(course, current_language()),
+                        mimetype="text/calendar")  # Flask adds "; charset=utf-8"
+    response.headers["Content-Disposition"] = f"inline; filename={course.slug}.ics"
+    return response
+
+
+@routes.route("/courses/<slug>/agenda.pdf")
+def pdf(slug: str):
+    """The agenda on A4, in the course's working language and the reader's (or the languages
+    the course's certificate settings choose)."""
+    course = get_course(slug)
+    return pdf_response(documents.agenda_pdf(course), f"agenda-{course.slug}.pdf")
+
+
+@routes.route("/checkin/<int:session_id>/<code>", methods=["GET", "POST"])
+def self_checkin(session_id: int, code: str):
+    """A participant scanned the projector's code: mark them present through their personal link."""
+    session = db.session.get(AgendaSession, session_id)
+    if session is None:
+        abort(404)
+    registration = remembered_participant(session.course_id)
+    page_for(participant=registration, course=session.course)
+    state = "ok"
+    if not checkin.is_valid(session.id, code):
+        state = "expired"
+    elif registration is None:
+        state = "unknown"
+    elif registration.course_id != session.course_id or registration.status != "approved":
+        state = "not_registered"
+    elif request.method == "POST":
+        protect()
+        operations.mark(session, registration, method="qr")
+        db.session.commit()
+        state = "done"
+    status = {"expired": 410, "unknown": 403, "not_registered": 403}.get(state, 200)
+    return render_template("agenda/self_checkin.html", session=session, course=session.course,
+                           registration=registration, state=state), status
