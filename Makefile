@@ -6,6 +6,9 @@ FLASK := $(BIN)/flask --app app
 PORT ?= 5000
 WORKERS ?= 2
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# Links in emails and QR codes point at the port served here, for the server, the worker and
+# the commands alike (set BASE_URL to the public address in production).
+export BASE_URL ?= http://127.0.0.1:$(PORT)
 # Debian packages the PDFs and the browser tests need (see README).
 SYSTEM_PACKAGES := fonts-noto-core libharfbuzz-subset0 chromium poppler-utils gettext
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -17,14 +20,14 @@ run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	@echo "Serving Lokakarya on http://127.0.0.1:$(PORT)/"
-	BASE_URL="$${BASE_URL:-http://127.0.0.1:$(PORT)}" $(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind 127.0.0.1:$(PORT) 'app.wsgi:app'
+	$(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind 127.0.0.1:$(PORT) 'app.wsgi:app'
 
 test: install
 	@bash tests/run-all.sh
 
 worker: install
 	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) to run a worker."; exit 1; }
-	$(BIN)/rq worker --url "$$REDIS_URL" lokakarya
+	$(BIN)/rq worker --url "$$REDIS_URL" "$${LOKAKARYA_JOB_QUEUE:-lokakarya}"
 
 install: system-packages $(VENV)/.installed translations
 

@@ -67,6 +67,10 @@ def test_next_parameter_only_redirects_within_the_site(client, make_user):
     client.post("/logout")
     response = client.post("/login?next=//evil.example/", data=data)
     assert response.headers["Location"] == "/manage/courses/"
+    for sneaky in ("/\\evil.example/", "/%5Cevil.example/"):  # browsers read /\ as //
+        client.post("/logout")
+        response = client.post(f"/login?next={sneaky}", data=data)
+        assert response.headers["Location"] == "/manage/courses/", sneaky
 
 
 def test_changing_the_password_signs_out_other_sessions(app, make_user, login, client, db):

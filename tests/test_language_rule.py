@@ -73,6 +73,15 @@ def test_staff_pages_follow_the_staff_members_preference(client, make_user, make
     assert html_lang(client.get("/courses/bangkok-2025/", headers=headers)) == "km"
 
 
+def test_staff_without_a_preference_read_their_browsers_language_on_course_pages(
+        client, make_user, make_course, login):
+    trainer = make_user(language=None)
+    make_course(trainer=trainer, slug="phnom-penh-2025", working_language="km")
+    login(trainer)
+    page = client.get("/manage/courses/phnom-penh-2025/", headers={"Accept-Language": "en"})
+    assert html_lang(page) == "en"
+
+
 def test_what_is_sent_to_a_participant_is_in_their_language_whoever_triggers_it(
         client, make_user, make_course, make_registration, login):
     from app.mail.models import OutboxMessage

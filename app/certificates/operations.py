@@ -147,8 +147,8 @@ def start_job(course: Course, by) -> IssueJob:
     try:
         with db.session.begin_nested():
             db.session.add(job)
-    except sa.exc.IntegrityError:  # another request started one meanwhile
-        return active_job(course)
+    except sa.exc.IntegrityError:  # another request started one meanwhile (and it may be done)
+        return active_job(course) or latest_job(course)
     job_id = job.id
     jobs.after_commit("app.certificates.jobs.run", job_id,
                       failed=lambda exc: fail(job_id, UNQUEUED))

@@ -19,8 +19,9 @@ def get_course(slug: str) -> Course:
 
 
 def get_managed_course(slug: str) -> Course:
-    """The course for a staff page: 404 if unknown, 403 if not on its team."""
-    course = get_course(slug)
+    """The course for a staff page: 404 if unknown, 403 if not on its team. Staff pages speak
+    the staff member's language (their choice, else their browser's), not the course's."""
+    course = db.first_or_404(sa.select(Course).where(Course.slug == slug))
     if not can_manage(current_user, course):
         abort(403)
     return course
