@@ -10,7 +10,8 @@ PUBLIC = {"core.index", "core.health", "courses.public", "auth.login", "organisa
           "registrations.register", "registrations.nominate", "registrations.personal",
           "registrations.my_data", "registrations.cancel",
           # The agenda and its calendar, and a participant's QR check-in.
-          "agenda.public", "agenda.agenda_ics", "agenda.pdf", "agenda.self_checkin",
+          "agenda.public", "agenda.agenda_ics", "agenda.my_agenda_ics", "agenda.pdf",
+          "agenda.self_checkin",
           # A participant's certificate and the public verification page.
           "certificates.mine", "certificates.verify",
           # The toolkit's public module library and blank handouts; a participant's worksheet PDFs.

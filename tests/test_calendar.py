@@ -187,3 +187,31 @@ def test_app_factory_serves_the_feed(tmp_path):
     result = subprocess.run([sys.executable, "-c", code, f"sqlite:///{tmp_path / 'app.db'}", str(tmp_path)],
                             cwd=Path(__file__).parent.parent, capture_output=True, text=True, check=True)
     assert "/courses/<slug>/agenda.ics" in result.stdout.split()
+
+
+def test_a_participants_own_feed_has_the_meeting_links_in_their_language(client, db, agenda,
+                                                                       make_registration):
+    """/p/<token>/agenda.ics (a stable address): their course, their language, never cached."""
+    course, _opening, _panel = agenda
+    person = make_registration(course, language="vi")
+    response = client.get(f"/p/{person.token}/agenda.ics", headers={"Accept-Language": "en"})
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    assert response.headers["Cache-Control"] == "private, no-store"
+    calendar = Calendar.from_ical(response.data)
+    summaries = [str(event["SUMMARY"]) for event in calendar.walk("VEVENT")]
+    assert "Khai mạc và giới thiệu" in summaries  # the language she registered in
+    links = {str(event.get("URL", "")) for event in calendar.walk("VEVENT")}
+    assert "https://meet.example.org/wps-panel" in links
+    english = client.get(f"/p/{person.token}/agenda.ics?lang=en").data.decode()
+    assert "Opening and introductions" in english
+    assert client.get("/p/not-a-token/agenda.ics").status_code == 404
+    person.status = "cancelled"
+    db.session.commit()
+    assert client.get(f"/p/{person.token}/agenda.ics").status_code == 404
+
+
+def test_the_personal_page_offers_the_personal_feed(client, agenda, make_registration):
+    course, _opening, _panel = agenda
+    person = make_registration(course)
+    page = client.get(f"/p/{person.token}/").get_data(as_text=True)
+    assert f'href="/p/{person.token}/agenda.ics"' in page

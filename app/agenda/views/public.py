@@ -7,7 +7,7 @@ from ...extensions import db
 from ...forms import protect
 from ...i18n import current_language, page_for
 from ...web.files import pdf_response
-from ...web.loaders import get_course, remembered_participant
+from ...web.loaders import get_course, get_registration, remembered_participant
 from ...web.routes import Routes
 from .. import checkin, documents, operations
 from ..calendar import course_calendar
@@ -29,9 +29,25 @@ def public(slug: str):
 def agenda_ics(slug: str):
     """The public iCalendar feed of a course's agenda (a stable address), in ``?lang=``."""
     course = get_course(slug)
+    return calendar_response(course, f"{course.slug}.ics")
+
+
+@routes.route("/p/<token>/agenda.ics")
+def my_agenda_ics(token: str):
+    """A participant's own calendar feed (a stable address): the course's sessions with the
+    meeting links, in the language they registered in unless they ask for another."""
+    registration = get_registration(token)
+    if registration.status not in ("approved", "pending", "waitlisted"):
+        abort(404)
+    response = calendar_response(registration.course, f"{registration.course.slug}-my-agenda.ics")
+    response.headers["Cache-Control"] = "private, no-store"  # a personal link: keep no copies
+    return response
+
+
+def calendar_response(course, filename: str) -> Response:
     response = Response(course_calendar(course, current_language()),
                         mimetype="text/calendar")  # Flask adds "; charset=utf-8"
-    response.headers["Content-Disposition"] = f"inline; filename={course.slug}.ics"
+    response.headers["Content-Disposition"] = f"inline; filename={filename}"
     return response
 
 
