@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 
@@ -180,3 +181,11 @@ def make_exercise(db):
         return exercise
 
     return make
+
+
+@pytest.fixture
+def demo_course(runner, db, monkeypatch):
+    """The reference course as ``seed-demo`` makes it (the trainer's password: PASSWORD)."""
+    monkeypatch.setenv("DEMO_TRAINER_PASSWORD", PASSWORD)
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    return db.session.scalar(sa.select(Course).where(Course.slug == "jakarta-2025-wps"))

@@ -14,3 +14,14 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
 def count(model) -> int:
     """Rows of ``model`` in the database."""
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def team_sheet(course, key: str = "M11", country: str = "VN"):
+    """A member of ``country``'s team and the team's ``key`` sheet, as the demo filled it."""
+    from app.toolkit import operations
+    from app.toolkit.models import Exercise
+
+    exercise = db.session.scalar(sa.select(Exercise).where(Exercise.course_id == course.id,
+                                                           Exercise.module_key == key))
+    return next((person, sheet) for person in course.registrations if person.country == country
+                for sheet in [operations.find_sheet(exercise, person)] if sheet is not None)

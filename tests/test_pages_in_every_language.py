@@ -9,12 +9,9 @@ import sqlalchemy as sa
 from babel.messages.pofile import read_po
 
 from app.certificates.models import Certificate
-from app.courses.models import Course
 from app.i18n.catalogs import catalog_path
 from app.i18n.languages import LANGUAGES
-from app.toolkit import operations
-from app.toolkit.models import Exercise
-from helpers import PASSWORD
+from helpers import team_sheet
 
 SHOWN_ATTRIBUTES = ("placeholder", "aria-label", "title", "alt")
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
@@ -83,14 +80,9 @@ def sentences(domain: str, language: str) -> list[re.Pattern]:
 
 
 @pytest.fixture
-def demo(runner, db, monkeypatch):
-    monkeypatch.setenv("DEMO_TRAINER_PASSWORD", PASSWORD)
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    course = db.session.scalar(sa.select(Course).where(Course.slug == "jakarta-2025-wps"))
-    plan = db.session.scalar(sa.select(Exercise).where(Exercise.course_id == course.id,
-                                                       Exercise.module_key == "M11"))
-    member = next(r for r in course.registrations if r.country == "VN"
-                  and operations.find_sheet(plan, r) is not None)
+def demo(demo_course, db):
+    course = demo_course
+    member, _sheet = team_sheet(course)
     code = db.session.scalar(sa.select(Certificate.code).where(Certificate.registration_id == member.id))
     slug, token = course.slug, member.token
     return [

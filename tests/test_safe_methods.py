@@ -15,13 +15,10 @@ from app.agenda import checkin
 from app.agenda.models import Speaker
 from app.auth.models import User
 from app.certificates.models import Certificate, IssueJob
-from app.courses.models import Course
 from app.database import SafeMethodWrite, is_write
 from app.organisations.models import Organisation
 from app.registrations.operations import invite_focal_point
-from app.toolkit import operations
-from app.toolkit.models import Exercise
-from helpers import PASSWORD
+from helpers import PASSWORD, team_sheet
 
 SAFE = ("GET", "HEAD", "OPTIONS")
 
@@ -45,15 +42,10 @@ class WriteCounter:
 
 
 @pytest.fixture
-def demo(runner, db, monkeypatch):
+def demo(demo_course, db):
     """The seeded demo course, and the ids and tokens its URLs take."""
-    monkeypatch.setenv("DEMO_TRAINER_PASSWORD", PASSWORD)
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    course = db.session.scalar(sa.select(Course).where(Course.slug == "jakarta-2025-wps"))
-    exercise = db.session.scalar(sa.select(Exercise).where(Exercise.course_id == course.id,
-                                                           Exercise.module_key == "M11"))
-    member, sheet = next((r, s) for r in course.registrations if r.country == "VN"
-                         for s in [operations.find_sheet(exercise, r)] if s is not None)
+    course = demo_course
+    member, sheet = team_sheet(course)
     certificate = db.session.scalar(sa.select(Certificate).where(Certificate.registration_id == member.id))
     session = next(s for s in course.sessions if s.counts_for_attendance)
     delegation = invite_focal_point(course, "VN", "Focal Point", "focal@example.vn")

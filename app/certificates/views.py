@@ -92,9 +92,7 @@ def get_managed_certificate(slug: str, certificate_id: int):
 @login_required
 def issue_one(slug: str, registration_id: int):
     course = get_managed_course(slug)
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.course_id != course.id:
-        abort(404)
+    registration = get_of_course(Registration, registration_id, course)
     form = IssueForm()
     if form.validate_on_submit():
         try:
@@ -148,8 +146,8 @@ def download(slug: str, certificate_id: int):
 @login_required
 def job_file(slug: str, job_id: int, kind: str):
     course = get_managed_course(slug)
-    job = db.session.get(IssueJob, job_id)
-    if job is None or job.course_id != course.id or job.state != "finished":
+    job = get_of_course(IssueJob, job_id, course)
+    if job.state != "finished":
         abort(404)
     name = "certificates.pdf" if kind == "merged" else "certificates.zip"
     path = job_folder(job) / name

@@ -9,9 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.certificates.models import Certificate
-from app.courses.models import Course
 from app.extensions import db
-from helpers import ARTIFACTS, PASSWORD, PHONE
+from helpers import ARTIFACTS, PHONE
 
 pytestmark = pytest.mark.browser
 
@@ -35,10 +34,8 @@ CLIPPED = """() => Array.from(document.querySelectorAll('body *')).filter(e => {
 
 
 @pytest.fixture
-def demo(runner, monkeypatch):
-    monkeypatch.setenv("DEMO_TRAINER_PASSWORD", PASSWORD)
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    course = db.session.scalar(sa.select(Course).where(Course.slug == "jakarta-2025-wps"))
+def demo(demo_course):
+    course = demo_course
     people = {}
     for language, (country, _script) in SCRIPTS.items():
         person = next(r for r in course.registrations if r.country == country and r.status == "approved"

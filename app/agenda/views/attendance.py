@@ -11,7 +11,7 @@ from ...forms import protect, render_form
 from ...i18n import _
 from ...links import external_url
 from ...registrations.models import Registration
-from ...web.loaders import get_managed_course
+from ...web.loaders import get_managed_course, get_of_course
 from ...web.routes import Routes
 from .. import checkin, operations
 from ..forms import CorrectionForm, SheetForm
@@ -101,9 +101,7 @@ def grid(slug: str):
 def correct(slug: str, session_id: int, registration_id: int):
     """Correct one attendance record, with a reason kept in its history."""
     course, session = get_managed_session(slug, session_id)
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.course_id != course.id:
-        abort(404)
+    registration = get_of_course(Registration, registration_id, course)
     form = CorrectionForm()
     if form.validate_on_submit():
         operations.mark(session, registration, present=form.present.data == "yes", method="trainer",
