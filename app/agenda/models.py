@@ -13,7 +13,8 @@ from ..i18n.multilingual import MultilingualText, MultilingualType
 KINDS = ("ceremony", "presentation", "panel", "group_work", "plenary", "case_study", "break",
          "evaluation")
 ROLES = ("facilitator", "speaker", "moderator")
-METHODS = ("trainer", "qr", "sheet")
+METHODS = ("trainer", "qr", "sheet", "link", "report")  # link: own join link; report: Zoom/Teams
+PLATFORMS = ("zoom", "teams")  # meeting platforms whose participant reports can be imported
 
 
 class AgendaSession(db.Model):
@@ -67,6 +68,9 @@ class Speaker(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
+    # A speaker who is also a registered participant of the course.
+    registration_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("registration.id", ondelete="SET NULL"), index=True)
     title: Mapped[str] = mapped_column(sa.String(200), default="")
     organisation: Mapped[str] = mapped_column(sa.String(300), default="")
     bio: Mapped[MultilingualText] = mapped_column(MultilingualType, default=lambda: {})
@@ -74,6 +78,7 @@ class Speaker(db.Model):
 
     course = relationship("Course", backref=sa.orm.backref("speakers", order_by="Speaker.name",
                                                            cascade="all, delete-orphan"))
+    registration = relationship("Registration")
 
     def __repr__(self) -> str:
         return f"<Speaker {self.id} {self.name}>"
@@ -138,7 +143,34 @@ class AttendanceChange(db.Model):
     marked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reason: Mapped[str] = mapped_column(sa.String(300), default="")
+    # The trainer confirmed marking a session that had not started yet.
+    before_start: Mapped[bool] = mapped_column(default=False)
     client_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     def __repr__(self) -> str:
         return f"<AttendanceChange {self.attendance_id} {self.present}>"
+
+
+class AttendanceImport(db.Model):
+    """A meeting platform's participant report for one session, uploaded and waiting for the
+    trainer's review (``rows``: each with the name, email, minutes and the registration matched
+    or chosen), then applied all at once (``applied_at``)."""
+
+    __tablename__ = "attendance_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("agenda_session.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(sa.String(20))
+    filename: Mapped[str] = mapped_column(sa.String(200), default="")
+    rows: Mapped[list] = mapped_column(sa.JSON, default=lambda: [])
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    session = relationship(AgendaSession)
+
+    __table_args__ = (sa.CheckConstraint(sa.column("platform").in_(PLATFORMS), name="platform"),)
+
+    def __repr__(self) -> str:
+        return f"<AttendanceImport {self.id} {self.platform} {self.session_id}>"

@@ -67,6 +67,8 @@ class Certificate(db.Model):
     full_hours: Mapped[bool] = mapped_column(default=True)
     attendance_rate: Mapped[Decimal] = mapped_column(sa.Numeric(5, 1))
     override_reason: Mapped[str] = mapped_column(sa.String(300), default="")
+    # The trainer confirmed issuing before the course's last day (venue's local date).
+    issued_early: Mapped[bool] = mapped_column(default=False)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -96,6 +98,7 @@ class IssueJob(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     started_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    early_confirmed: Mapped[bool] = mapped_column(default=False)  # see Certificate.issued_early
     # Until when the job counts as alive: its worker's heartbeat moves this forward while it
     # runs; a queued or running job past it has lost its worker (app/certificates/job_state.py).
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -13,6 +13,7 @@ from ..organisations.models import Organisation
 
 MODES = ("in_person", "online", "hybrid")
 ORGANISATION_ROLES = ("organiser", "donor")
+GROUPINGS = ("country", "groups")  # team worksheets per country delegation, or per working group
 
 course_trainer = sa.Table(
     "course_trainer",
@@ -52,6 +53,9 @@ class Course(db.Model):
     # Attendance: the share of sessions (or of hours) a participant must attend for a certificate.
     attendance_threshold: Mapped[int] = mapped_column(default=80)
     attendance_basis: Mapped[str] = mapped_column(sa.String(10), default="hours")
+    # Working groups: who fills a team worksheet together (see app/groups).
+    grouping: Mapped[str] = mapped_column(sa.String(20), default="country")
+    group_rule: Mapped[dict] = mapped_column(sa.JSON, default=lambda: {})  # how groups were made
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cloned_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("course.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -69,6 +73,7 @@ class Course(db.Model):
     __table_args__ = (
         sa.CheckConstraint("end_date >= start_date", name="dates"),
         sa.CheckConstraint(sa.column("mode").in_(MODES), name="mode"),
+        sa.CheckConstraint(sa.column("grouping").in_(GROUPINGS), name="grouping"),
     )
 
     def __repr__(self) -> str:

@@ -13,6 +13,7 @@ ACTIVE_STATUSES = ("pending", "approved")  # those holding a place
 SEXES = ("female", "male", "undisclosed")
 AGE_GROUPS = ("18-24", "25-34", "35-44", "45-54", "55-64", "65+")
 NAME_ORDERS = ("given_first", "family_first", "single")
+ATTENDANCE_MODES = ("in_person", "online")  # how a participant of a hybrid course takes part
 
 
 def new_token() -> str:
@@ -42,6 +43,31 @@ class Delegation(db.Model):
         return f"<Delegation {self.course_id} {self.country}>"
 
 
+class WorkingGroup(db.Model):
+    """A group of a course's participants that fills team worksheets together, when the course
+    groups by working group rather than by country (``Course.grouping == "groups"``)."""
+
+    __tablename__ = "working_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    position: Mapped[int] = mapped_column(default=0)
+    country: Mapped[str] = mapped_column(sa.String(2), default="")  # its members' country, if one
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    course = relationship("Course", backref=sa.orm.backref(
+        "working_groups", order_by="(WorkingGroup.position, WorkingGroup.id)",
+        cascade="all, delete-orphan", passive_deletes=True))
+    members: Mapped[list["Registration"]] = relationship(
+        back_populates="group", order_by="Registration.certificate_name", passive_deletes=True)
+
+    __table_args__ = (sa.UniqueConstraint("course_id", "name"),)
+
+    def __repr__(self) -> str:
+        return f"<WorkingGroup {self.course_id} {self.name!r}>"
+
+
 class Registration(db.Model):
     """One person's registration for a course: who they are, for reports and the certificate."""
 
@@ -51,6 +77,8 @@ class Registration(db.Model):
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id", ondelete="CASCADE"), index=True)
     delegation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("delegation.id", ondelete="SET NULL"), index=True)
+    group_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("working_group.id", ondelete="SET NULL"), index=True)
     token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_token)
     status: Mapped[str] = mapped_column(sa.String(20), default="pending")
 
@@ -73,6 +101,7 @@ class Registration(db.Model):
     position: Mapped[str] = mapped_column(sa.String(200), default="")
     email: Mapped[str] = mapped_column(sa.String(254), index=True)
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    attendance_mode: Mapped[str] = mapped_column(sa.String(10), default="in_person")
     language: Mapped[str] = mapped_column(sa.String(8), default="en")
     certificate_language: Mapped[str] = mapped_column(sa.String(8), default="en")
     dietary: Mapped[str] = mapped_column(sa.String(500), default="")
@@ -88,6 +117,7 @@ class Registration(db.Model):
 
     course = relationship("Course", backref=sa.orm.backref("registrations", lazy="dynamic"))
     delegation: Mapped[Delegation | None] = relationship(back_populates="registrations")
+    group: Mapped["WorkingGroup | None"] = relationship(back_populates="members")
     events: Mapped[list["RegistrationEvent"]] = relationship(
         order_by="RegistrationEvent.at", cascade="all, delete-orphan", back_populates="registration")
 
@@ -95,6 +125,7 @@ class Registration(db.Model):
         sa.CheckConstraint(sa.column("status").in_(STATUSES), name="status"),
         sa.CheckConstraint(sa.column("sex").in_(SEXES), name="sex"),
         sa.CheckConstraint(sa.column("name_order").in_(NAME_ORDERS), name="name_order"),
+        sa.CheckConstraint(sa.column("attendance_mode").in_(ATTENDANCE_MODES), name="attendance_mode"),
         sa.Index("ix_registration_course_status", "course_id", "status"),
     )
 

@@ -8,7 +8,7 @@ from ..database import UTCDateTime, utcnow
 from ..extensions import db
 from ..i18n.multilingual import MultilingualText, MultilingualType
 
-MODES = ("individual", "team")  # one sheet per participant, or one per country delegation
+MODES = ("individual", "team")  # one sheet per participant, or one per team (country or group)
 STATUSES = ("draft", "submitted", "returned", "final")
 
 
@@ -62,6 +62,8 @@ class Worksheet(db.Model):
         sa.ForeignKey("registration.id", ondelete="CASCADE"), index=True)
     delegation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("delegation.id", ondelete="CASCADE"), index=True)
+    # A working group's sheet; no cascade: a group holding a saved sheet is never deleted.
+    group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("working_group.id"), index=True)
     answers: Mapped[dict] = mapped_column(sa.JSON, default=lambda: {})
     version: Mapped[int] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(sa.String(12), default="draft")
@@ -73,6 +75,7 @@ class Worksheet(db.Model):
     exercise: Mapped[Exercise] = relationship(back_populates="worksheets")
     registration = relationship("Registration", foreign_keys=[registration_id])
     delegation = relationship("Delegation")
+    group = relationship("WorkingGroup")
     saved_by = relationship("Registration", foreign_keys=[saved_by_id])
     revisions: Mapped[list["WorksheetRevision"]] = relationship(
         back_populates="worksheet", order_by="WorksheetRevision.version", cascade="all, delete-orphan",
@@ -84,12 +87,17 @@ class Worksheet(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("exercise_id", "registration_id"),
         sa.UniqueConstraint("exercise_id", "delegation_id"),
-        sa.CheckConstraint("(registration_id IS NULL) <> (delegation_id IS NULL)", name="one_owner"),
+        sa.UniqueConstraint("exercise_id", "group_id"),
+        sa.CheckConstraint("(CASE WHEN registration_id IS NULL THEN 0 ELSE 1 END"
+                           " + CASE WHEN delegation_id IS NULL THEN 0 ELSE 1 END"
+                           " + CASE WHEN group_id IS NULL THEN 0 ELSE 1 END) = 1", name="one_owner"),
         sa.CheckConstraint(sa.column("status").in_(STATUSES), name="status"),
     )
 
     @property
     def country(self) -> str:
+        if self.group is not None:
+            return self.group.country or self.exercise.course.country
         owner = self.delegation or self.registration
         return owner.country if owner else ""
 
