@@ -37,6 +37,7 @@ def register_features(app: Flask) -> None:
     from .certificates import views as certificates
     from .core import views as core
     from .courses import views as courses
+    from .groups import views as groups
     from .mail import views as mail
     from .organisations import views as organisations
     from .registrations import notifications  # noqa: F401 - connects the emails to the operations
@@ -46,7 +47,7 @@ def register_features(app: Flask) -> None:
     from .web.templates import registry
 
     for feature in (core, auth, users, organisations, courses, registrations, mail, agenda, certificates,
-                    toolkit):
+                    toolkit, groups):
         app.register_blueprint(feature.bp)
     registry.install(app)
     cli.configure(app)

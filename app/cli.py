@@ -45,10 +45,12 @@ def check_db() -> None:
 def seed_demo() -> None:
     """Create (idempotently) the reference course and the demo trainer account."""
     from .demo import seed
+    from .demo_seminar import SLUG as SEMINAR
 
     password = seed()
     db.session.commit()
     click.echo("Demo course: /courses/jakarta-2025-wps/")
+    click.echo(f"Upcoming demo course, registration open: /courses/{SEMINAR}/")
     if password:
         click.echo(f"Demo staff account: trainer@example.org, password: {password}")
     else:

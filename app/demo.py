@@ -1,4 +1,5 @@
-"""The reference course (Jakarta, 9–11 April 2025), as demo data (``flask --app app seed-demo``)."""
+"""The reference course (Jakarta, 9–11 April 2025), as demo data (``flask --app app seed-demo``),
+and an upcoming one-day seminar whose registration is open (app/demo_seminar.py)."""
 import os
 import secrets
 from datetime import date, time
@@ -8,6 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 import yaml
 
+from . import demo_seminar
 from .auth.models import User
 from .auth.operations import create_user, find_user
 from .courses.models import Course
@@ -108,6 +110,7 @@ def seed() -> str | None:
     _agenda(course, trainer)
     _certificates(course, trainer)
     toolkit_demo.seed(course)
+    demo_seminar.seed(trainer)
     return password
 
 

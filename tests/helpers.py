@@ -25,3 +25,14 @@ def team_sheet(course, key: str = "M11", country: str = "VN"):
                                                            Exercise.module_key == key))
     return next((person, sheet) for person in course.registrations if person.country == country
                 for sheet in [operations.find_sheet(exercise, person)] if sheet is not None)
+
+
+def wait_until(condition, seconds: float = 15) -> None:
+    """Poll from Python until ``condition()`` holds (a page's CSP forbids Playwright's
+    eval-based waiting)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)

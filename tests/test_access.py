@@ -12,6 +12,8 @@ PUBLIC = {"core.index", "core.health", "courses.public", "auth.login", "organisa
           # The agenda and its calendar, and a participant's QR check-in.
           "agenda.public", "agenda.agenda_ics", "agenda.my_agenda_ics", "agenda.pdf",
           "agenda.self_checkin",
+          # A participant's own agenda PDF and join link (with their personal link's token).
+          "agenda.my_agenda_pdf", "agenda.join",
           # A participant's certificate and the public verification page.
           "certificates.mine", "certificates.verify",
           # The toolkit's public module library and blank handouts; a participant's worksheet PDFs.
@@ -61,7 +63,7 @@ def test_trainers_see_only_courses_of_their_team(client, make_user, make_course,
     listing = client.get("/manage/courses/").get_data(as_text=True)
     assert "/manage/courses/mine-2025/" in listing and "theirs-2025" not in listing
     assert client.get("/manage/courses/mine-2025/edit").status_code == 200
-    for path in ("/", "/edit", "/team", "/clone"):
+    for path in ("/", "/edit", "/team", "/clone", "/speakers/", "/speakers/paste", "/speakers/import"):
         assert client.get(f"/manage/courses/theirs-2025{path}").status_code == 403
     assert client.post("/manage/courses/theirs-2025/archive").status_code == 403
 

@@ -1,5 +1,5 @@
 """The agenda: sessions in the venue's zone, parallel tracks, bad input; attendance and its rate."""
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -9,6 +9,7 @@ from app.agenda import checkin, operations
 from app.extensions import db
 from app.agenda.models import AgendaSession, Attendance, AttendanceChange, Speaker
 from app.agenda.operations import SessionDetails
+from app.database import utcnow
 from app.i18n.multilingual import MultilingualText
 from app.registrations.operations import Person, change_status, register
 
@@ -24,6 +25,13 @@ def session(course, day=1, start=(9, 0), end=(10, 30), room="Main hall", title="
     created = operations.save_session(course, None, SessionDetails(
         day=date(2030, 4, 8 + day), start=time(*start), end=time(*end),
         title=MultilingualText(en=title, vi=f"{title} (vi)"), room=room, kind=kind))
+    db.session.commit()
+    return created
+
+
+def under_way(created):
+    """The session started ten minutes ago: marking it needs no "mark anyway"."""
+    created.starts_at, created.ends_at = utcnow() - timedelta(minutes=10), utcnow() + timedelta(minutes=80)
     db.session.commit()
     return created
 
@@ -106,7 +114,7 @@ def test_sessions_move_by_quarter_hours_and_keep_their_uid(client, course, login
 
 
 def test_check_in_by_a_trainer_is_idempotent_and_recorded(client, course, login, db):
-    first = session(course)
+    first = under_way(session(course))
     person = participant(course, "ha@example.org")
     db.session.commit()
     login(course.trainers[0])
@@ -126,7 +134,7 @@ def test_check_in_by_a_trainer_is_idempotent_and_recorded(client, course, login,
 
 
 def test_qr_self_check_in_needs_a_fresh_code_and_a_registered_link(app, client, course, db, make_course):
-    first = session(course)
+    first = under_way(session(course))
     person = participant(course, "ha@example.org")
     other_course = make_course(slug="other-2030", start_date=date(2030, 5, 1), end_date=date(2030, 5, 2),
                                requires_approval=False)
@@ -159,7 +167,7 @@ def test_codes_rotate_and_expire_within_a_minute(app):
 
 
 def test_a_paper_sheet_is_keyed_in_by_ids(client, course, login, db):
-    first = session(course)
+    first = under_way(session(course))
     a, b = participant(course, "a@example.org"), participant(course, "b@example.org")
     db.session.commit()
     login(course.trainers[0])
@@ -191,7 +199,7 @@ def test_attendance_rate_counts_hours_and_parallel_tracks_once(client, course, l
 
 
 def test_corrections_need_a_reason_and_are_kept(client, course, login, db):
-    first = session(course)
+    first = under_way(session(course))
     person = participant(course, "a@example.org")
     operations.mark(first, person, method="qr")
     db.session.commit()

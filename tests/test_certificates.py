@@ -124,9 +124,9 @@ def test_trainers_issue_with_a_reason_from_the_page(client, course, db, login):
     login(course.trainers[0])
     page = client.get("/manage/courses/cert-2030/certificates/").get_data(as_text=True)
     assert "Half" in page and "below" in page
-    client.post(f"/manage/courses/cert-2030/certificates/issue/{half.id}", data={"reason": ""})
+    client.post(f"/manage/courses/cert-2030/certificates/issue/{half.id}", data={"reason": "", "confirm_early": "1"})
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 0
-    client.post(f"/manage/courses/cert-2030/certificates/issue/{half.id}", data={"reason": "Travel delay"})
+    client.post(f"/manage/courses/cert-2030/certificates/issue/{half.id}", data={"reason": "Travel delay", "confirm_early": "1"})
     assert db.session.scalar(sa.select(Certificate.override_reason)) == "Travel delay"
 
 
@@ -163,7 +163,7 @@ def test_bulk_issue_runs_in_the_app_without_redis_and_gives_merged_and_zip_files
     for index in range(3):
         person(course, db, f"p{index}@example.org", 2)
     login(course.trainers[0])
-    response = client.post("/manage/courses/cert-2030/certificates/")
+    response = client.post("/manage/courses/cert-2030/certificates/", data={"confirm_early": "1"})
     assert response.status_code == 302
     deadline = time.monotonic() + 60
     while True:

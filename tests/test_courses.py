@@ -110,7 +110,8 @@ def test_clone_copies_settings_objectives_organisations_and_team_to_new_dates(
     db.session.commit()
     login(trainer)
     response = client.post("/manage/courses/original-2025/clone",
-                           data={"slug": "repeat-2026", "start_date": "2026-05-18"})
+                           data={"slug": "repeat-2026", "start_date": "2026-05-18",
+                                 "parts": ["objectives", "organisations"]})
     assert response.status_code == 302
     copy = db.session.scalar(sa.select(Course).where(Course.slug == "repeat-2026"))
     assert (copy.start_date, copy.end_date) == (date(2026, 5, 18), date(2026, 5, 20))

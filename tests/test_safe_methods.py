@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app.agenda import checkin
-from app.agenda.models import Speaker
+from app.agenda.models import AttendanceImport, Speaker
 from app.auth.models import User
 from app.certificates.models import Certificate, IssueJob
 from app.database import SafeMethodWrite, is_write
@@ -50,6 +50,10 @@ def demo(demo_course, db):
     session = next(s for s in course.sessions if s.counts_for_attendance)
     delegation = invite_focal_point(course, "VN", "Focal Point", "focal@example.vn")
     db.session.add(IssueJob(course_id=course.id, state="finished"))
+    session.online_url = "https://zoom.example/j/81234567890"  # its join link and report pages
+    report = AttendanceImport(course_id=course.id, session_id=session.id, platform="zoom", rows=[
+        {"name": member.certificate_name, "email": member.email, "minutes": 90, "registration_id": member.id}])
+    db.session.add(report)
     db.session.commit()
     other = next(r for r in course.registrations if r.id != member.id)
     first = lambda model: db.session.scalar(sa.select(model.id).order_by(model.id).limit(1))  # noqa: E731
@@ -60,7 +64,7 @@ def demo(demo_course, db):
             "job_id": first(IssueJob) or 1, "kind": "merged", "format": "csv",
             "delegation_id": delegation.id, "speaker_id": first(Speaker),
             "organisation_id": first(Organisation), "user_id": first(User), "name": logo,
-            "filename": "css/app.css"}
+            "filename": "css/app.css", "uid": session.uid, "import_id": report.id}
     by_endpoint = {"agenda.self_checkin": {"code": checkin.code(session.id)},
                    "registrations.nominate": {"token": delegation.nomination_token}}
     return course, sheet, args, by_endpoint

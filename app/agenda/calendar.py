@@ -1,4 +1,5 @@
-"""The agenda as an iCalendar feed (served at ``/courses/<slug>/agenda.ics`` by the views).
+"""The agenda as an iCalendar feed (served at ``/courses/<slug>/agenda.ics`` by the views, and
+at ``/p/<token>/agenda.ics`` with an approved participant's join links).
 
 One VEVENT per session, in the venue's time zone (with its VTIMEZONE), whose UID never
 changes while its SEQUENCE counts the edits, so calendar apps update events in place.
@@ -61,7 +62,7 @@ def _timezone(course: Course) -> Timezone:
                               last_date=date(last.year + 2, 1, 1))
 
 
-def _event(session: AgendaSession, course: Course, language: str) -> Event:
+def _event(session: AgendaSession, course: Course, language: str, link: str = "") -> Event:
     event = Event()
     event.add("uid", event_uid(session))
     event.add("sequence", session.sequence)
@@ -70,19 +71,24 @@ def _event(session: AgendaSession, course: Course, language: str) -> Event:
     event.add("dtend", session.local(session.ends_at))
     event.add("summary", _text(session.title, course, language))
     description = _description(session, course, language)
+    if link:  # in the text too: many calendar apps do not show an event's URL
+        description = "\n\n".join(part for part in (description, f"{_('Join online')}: {link}") if part)
     if description:
         event.add("description", description)
     location = _location(session, course, language)
     if location:
         event.add("location", location)
-    if session.online_url:
-        event.add("url", session.online_url)
+    if link:
+        event.add("url", link)
     event.add("categories", [session.kind])
     return event
 
 
-def course_calendar(course: Course, language: str) -> bytes:
-    """The course's agenda as an iCalendar file, its texts in ``language`` where written."""
+def course_calendar(course: Course, language: str, links: dict[int, str] | None = None) -> bytes:
+    """The course's agenda as an iCalendar file, its texts in ``language`` where written.
+
+    ``links``: the meeting link to give for each online session (by id), for a feed that may
+    carry them (an approved participant's own); the public feed carries none."""
     with use_language(language):
         calendar = Calendar()
         calendar.add("prodid", PRODID)
@@ -95,6 +101,6 @@ def course_calendar(course: Course, language: str) -> bytes:
         calendar.add("x-published-ttl", "PT1H")
         calendar.add_component(_timezone(course))
         for session in course.sessions:
-            calendar.add_component(_event(session, course, language))
+            calendar.add_component(_event(session, course, language, (links or {}).get(session.id, "")))
         return calendar.to_ical()
 

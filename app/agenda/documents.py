@@ -13,13 +13,14 @@ from .operations import attendees, days
 from .models import AgendaSession
 
 
-def agenda_pdf(course: Course) -> bytes:
+def agenda_pdf(course: Course, links: dict[int, str] | None = None) -> bytes:
     """The agenda on A4, in the course's working language and the reader's (or the languages
-    the course's certificate settings choose)."""
+    the course's certificate settings choose). ``links``: the meeting link to print for each
+    online session (an approved participant's join links); the public agenda has none."""
     agenda = days(course)
     day_list = [day["day"] for day in agenda]
     wording = [_wording(course, language, day_list) for language in languages(course)]
-    return render_pdf("agenda.html", course=course, agenda=agenda, wording=wording,
+    return render_pdf("agenda.html", course=course, agenda=agenda, wording=wording, links=links or {},
                       organisers=course.organisations("organiser"), donors=course.organisations("donor"))
 
 
@@ -55,6 +56,7 @@ def _wording(course: Course, language: str, day_list: list[date]) -> SimpleNames
             kinds={kind: str(label) for kind, label in KIND_LABELS.items()},
             roles={role: str(label) for role, label in ROLE_LABELS.items()},
             room=_("Room"),
+            join=_("Join online"),
             participant_id=_("ID"),
             name=_("Name (as on the certificate)"),
             native_name=_("Name in own script"),

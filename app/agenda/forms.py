@@ -1,7 +1,7 @@
 """Forms for sessions, speakers and attendance."""
-from flask_wtf.file import FileField
-from wtforms import FieldList, FormField, RadioField, SelectField, StringField, TextAreaField, TimeField, \
-    URLField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, FieldList, FormField, RadioField, SelectField, StringField, TextAreaField, \
+    TimeField, URLField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, URL, ValidationError
 
 import wtforms
@@ -14,6 +14,10 @@ KIND_LABELS = {"ceremony": _l("Opening or ceremony"), "presentation": _l("Presen
                "panel": _l("Panel"), "group_work": _l("Group work"), "plenary": _l("Plenary"),
                "case_study": _l("Case study"), "break": _l("Break"), "evaluation": _l("Evaluation")}
 ROLE_LABELS = {"facilitator": _l("Facilitator"), "speaker": _l("Speaker"), "moderator": _l("Moderator")}
+# How a presence was recorded (Attendance.method), as the attendance grid names it.
+METHOD_LABELS = {"trainer": _l("Trainer"), "qr": _l("QR code"), "sheet": _l("Sign-in sheet"),
+                 "link": _l("Join link"), "report": _l("Meeting report")}
+EARLY_LABEL = _l("This session has not started yet. Mark anyway?")
 
 
 class LeadForm(wtforms.Form):
@@ -45,15 +49,47 @@ class SpeakerForm(Form):
     organisation = StringField(_l("Organisation"), validators=[Length(max=300)])
     bio = MultilingualField(_l("Short biography"), multiline=True, max_length=2000)
     photo = FileField(_l("Photo"), description=_l("PNG or JPEG, at most 1 MB."))
+    registration_id = SelectField(_l("Registered participant"), coerce=int, validators=[Optional()],
+                                  description=_l("If this person is also registered for the course."))
+
+
+class SpeakerPasteForm(Form):
+    lines = TextAreaField(_l("One person a line: name; title; organisation"),
+                          validators=[DataRequired()],
+                          description=_l("Semicolons or tabs between the parts, as copied from a "
+                                         "spreadsheet."))
+    add = BooleanField()  # the preview's button: add what was checked
+
+
+class SpeakerImportForm(Form):
+    file = FileField(_l("CSV or XLSX file"), validators=[FileRequired()],
+                     description=_l("Columns name, title, organisation, email and bio; only name is "
+                                    "needed. An email registered for the course links the speaker "
+                                    "to that participant. Nothing is added unless every row is "
+                                    "right."))
 
 
 class CorrectionForm(Form):
     present = RadioField(_l("Attended"), choices=choices([("yes", _l("Present")), ("no", _l("Absent"))]),
                          validators=[InputRequired()])
     reason = StringField(_l("Reason for the correction"), validators=[DataRequired(), Length(max=300)])
+    confirm_early = BooleanField(EARLY_LABEL)
 
 
 class SheetForm(Form):
     ids = TextAreaField(_l("Participant IDs ticked on the paper sheet"), validators=[DataRequired()],
                         description=_l("Type the IDs separated by spaces, commas or new lines, "
                                        "e.g. P-0012 15 P-0031."))
+    confirm_early = BooleanField(EARLY_LABEL)
+
+
+class ReportUploadForm(Form):
+    file = FileField(_l("Participant report (CSV)"), validators=[FileRequired()],
+                     description=_l("Zoom's participants report or the Teams attendance report, "
+                                    "as downloaded."))
+
+
+class ReportApplyForm(Form):
+    """The review of an imported report; the rows' choices are read from the page's selects."""
+
+    confirm_early = BooleanField(EARLY_LABEL)

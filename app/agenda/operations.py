@@ -103,9 +103,29 @@ def days(course: Course) -> list[dict]:
     return result
 
 
+class NotStarted(AgendaRejected):
+    """A trainer marked a session that has not started without confirming it."""
+
+
+def has_started(session: AgendaSession, now: datetime | None = None) -> bool:
+    return session.starts_at <= (now or utcnow())
+
+
+def early_mark(session: AgendaSession, confirmed: bool, field: str = "confirm_early") -> bool:
+    """Whether a trainer's mark for ``session`` comes before it starts (so it is recorded as
+    such); refuse it (:class:`NotStarted`) unless the trainer confirmed."""
+    if has_started(session):
+        return False
+    if not confirmed:
+        raise NotStarted(field, _("This session has not started yet, so nothing was recorded. "
+                                  "Confirm to mark it anyway."))
+    return True
+
+
 def mark(session: AgendaSession, registration: Registration, *, present: bool = True, method: str,
-         by=None, reason: str = "", client_key: str | None = None) -> Attendance:
-    """Record attendance once per (session, person); a repeated client key changes nothing."""
+         by=None, reason: str = "", client_key: str | None = None, before_start: bool = False) -> Attendance:
+    """Record attendance once per (session, person); a repeated client key changes nothing.
+    ``before_start``: the trainer confirmed marking a session that had not started."""
     if client_key and db.session.scalar(sa.select(AttendanceChange.id).where(
             AttendanceChange.client_key == client_key)):
         return db.session.scalar(sa.select(Attendance).where(
@@ -120,7 +140,7 @@ def mark(session: AgendaSession, registration: Registration, *, present: bool = 
     db.session.flush()
     db.session.add(AttendanceChange(attendance_id=record.id, present=present, method=method,
                                     marked_by_id=record.marked_by_id, reason=reason[:300],
-                                    client_key=client_key))
+                                    client_key=client_key, before_start=before_start))
     db.session.flush()
     return record
 
@@ -132,12 +152,14 @@ def attendees(course: Course) -> list[Registration]:
         Registration.anonymised_at.is_(None)).order_by(Registration.country, Registration.certificate_name)).all()
 
 
-def grid(course: Course) -> tuple[list[AgendaSession], list[Registration], set[tuple[int, int]]]:
-    """Sessions, participants and the (session, registration) pairs marked present: two queries."""
+def grid(course: Course) -> tuple[list[AgendaSession], list[Registration], dict[tuple[int, int], str]]:
+    """Sessions, participants and how each (session, registration) pair marked present was
+    recorded (trainer, qr, sheet, link, report): two queries."""
     sessions = [s for s in course.sessions if s.counts_for_attendance]
     people = attendees(course)
-    present = set(db.session.execute(sa.select(Attendance.session_id, Attendance.registration_id).join(
-        AgendaSession).where(AgendaSession.course_id == course.id, Attendance.present)).all())
+    present = {(sid, rid): method for sid, rid, method in db.session.execute(
+        sa.select(Attendance.session_id, Attendance.registration_id, Attendance.method).join(
+            AgendaSession).where(AgendaSession.course_id == course.id, Attendance.present))}
     return sessions, people, present
 
 
@@ -175,7 +197,7 @@ def sheet_ids(text: str) -> set[int]:
     return {int(number) for number in SHEET_ID.findall(text or "") if int(number) < 2**31}
 
 
-def mark_sheet(course: Course, session: AgendaSession, text: str, by) -> int:
+def mark_sheet(course: Course, session: AgendaSession, text: str, by, before_start: bool = False) -> int:
     """Mark everyone a keyed-in sheet names present, or no one if an ID is not an approved
     participant of the course (:class:`AgendaRejected` names them); return how many."""
     wanted = sheet_ids(text)
@@ -185,5 +207,5 @@ def mark_sheet(course: Course, session: AgendaSession, text: str, by) -> int:
         raise AgendaRejected("ids", _("Not participants of this course: %(ids)s",
                                       ids=", ".join(f"P-{n:04d}" for n in unknown)))
     for number in sorted(wanted):
-        mark(session, people[number], method="sheet", by=by)
+        mark(session, people[number], method="sheet", by=by, before_start=before_start)
     return len(wanted)

@@ -1,6 +1,6 @@
 """Forms for certificate settings and actions."""
 from flask_wtf.file import FileField
-from wtforms import BooleanField, RadioField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..forms import Form, choices, language_choices
@@ -56,5 +56,13 @@ class ReasonForm(Form):
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
 
 
-class IssueForm(Form):
+class ConfirmForm(Form):
+    """Issuing, reissuing or issuing all: the trainer's answer when the course has not ended."""
+    confirm_early = HiddenField(default="")
+
+    def confirmed_early(self) -> bool:
+        return self.confirm_early.data == "1"
+
+
+class IssueForm(ConfirmForm):
     reason = StringField(_l("Reason for issuing below the attendance threshold"), validators=[Length(max=300)])

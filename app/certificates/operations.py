@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 
 from ..agenda.operations import attendees, rates
+from ..courses.dates import before_last_day
 from ..courses.models import Course
 from ..database import utcnow
 from ..extensions import db
@@ -15,6 +16,10 @@ from .models import Certificate, CertificateSettings, IssueJob
 
 class IssueRefused(ValueError):
     """The certificate cannot be issued as asked (the message says why, translated)."""
+
+
+class EarlyIssue(IssueRefused):
+    """The course's last day has not come yet at its venue: the trainer must confirm first."""
 
 
 @dataclass
@@ -45,16 +50,38 @@ def standings(course: Course) -> list[Standing]:
                      valid.get(p.id)) for p in people]
 
 
-def issue(registration: Registration, by=None, override_reason: str = "") -> Certificate:
+def check_early(course: Course, confirmed: bool | None) -> bool:
+    """Whether issuing now comes before the course's last day (the venue's date).
+
+    ``confirmed`` is a trainer's answer: False refuses an early issue (:class:`EarlyIssue`, the
+    message says why), True goes ahead; None is for issues no trainer is asked about (the demo,
+    scripts). An early certificate records that it was (``Certificate.issued_early``).
+    """
+    from flask_babel import format_date
+
+    from ..i18n import _
+
+    early = before_last_day(course)
+    if early and confirmed is False:
+        raise EarlyIssue(_("The course has not ended yet: its last day is %(date)s. Confirm to "
+                           "issue certificates before it ends.",
+                           date=format_date(course.end_date, "long")))
+    return early
+
+
+def issue(registration: Registration, by=None, override_reason: str = "",
+          confirmed_early: bool | None = None) -> Certificate:
     """Issue (once) a certificate; below the threshold only with a recorded reason, for the hours
-    actually attended."""
+    actually attended; before the course's last day only if confirmed (see :func:`check_early`)."""
     existing = db.session.scalar(sa.select(Certificate).where(
         Certificate.registration_id == registration.id, Certificate.status == "valid"))
     if existing is not None:
         return existing
     course = registration.course
+    early = check_early(course, confirmed_early)
     certificate = _certificate(registration, rates(course).get(registration.id, 0.0), by,
                                override_reason, next_number(course))
+    certificate.issued_early = early
     db.session.flush()
     return certificate
 
@@ -99,23 +126,28 @@ def revoke(certificate: Certificate, reason: str, by=None) -> None:
     db.session.flush()
 
 
-def reissue(certificate: Certificate, by=None) -> Certificate:
+def reissue(certificate: Certificate, by=None, confirmed_early: bool | None = None) -> Certificate:
     """Replace a certificate (e.g. after a name correction); the old one is marked superseded."""
+    check_early(certificate.registration.course, confirmed_early)  # before anything changes
     certificate.status = "superseded"
     db.session.flush()
     replacement = issue(certificate.registration, by, override_reason=certificate.override_reason or
-                        ("reissue" if not certificate.full_hours else ""))
+                        ("reissue" if not certificate.full_hours else ""),
+                        confirmed_early=confirmed_early)
     certificate.superseded_by_id = replacement.id
     db.session.flush()
     return replacement
 
 
-def issue_all_eligible(course: Course, by=None) -> list[Certificate]:
-    """Issue to every eligible participant who has no valid certificate yet.
+def issue_all_eligible(course: Course, by=None, confirmed_early: bool | None = None
+                       ) -> list[Certificate]:
+    """Issue to every eligible participant who has no valid certificate yet (before the
+    course's last day only if confirmed: see :func:`check_early`).
 
     The attendance, the certificates and the numbering are read once for the whole course,
     not once per participant: a course of thousands is a handful of queries.
     """
+    early = check_early(course, confirmed_early)
     pending = [s for s in standings(course) if s.eligible and s.certificate is None]
     if not pending:
         return []
@@ -123,16 +155,19 @@ def issue_all_eligible(course: Course, by=None) -> list[Certificate]:
         Registration).where(Registration.course_id == course.id))
     made = [_certificate(s.registration, s.rate, by, "", number_for(course, issued + position))
             for position, s in enumerate(pending, start=1)]
+    for certificate in made:
+        certificate.issued_early = early
     db.session.flush()
     return made
 
 
-def start_job(course: Course, by) -> IssueJob:
+def start_job(course: Course, by, confirmed_early: bool | None = None) -> IssueJob:
     """Queue a bulk issue for once this transaction commits (the caller commits).
 
     A course has at most one queued or running issue (a database index says so): while one
     runs, this returns it. A job that lost its worker is marked failed first. Raises
-    ``app.jobs.QueueUnavailable`` before writing anything when Redis is configured but down.
+    ``app.jobs.QueueUnavailable`` before writing anything when Redis is configured but down,
+    and :class:`EarlyIssue` before the course's last day unless confirmed (the job records it).
     """
     from .. import jobs
     from .job_state import UNQUEUED, expire_stale, fail, queued_seconds
@@ -141,9 +176,10 @@ def start_job(course: Course, by) -> IssueJob:
     running = active_job(course)
     if running is not None:
         return running
+    early = check_early(course, confirmed_early)
     jobs.check_queue()
     job = IssueJob(course_id=course.id, started_by_id=getattr(by, "id", None),
-                   lease_until=utcnow() + timedelta(seconds=queued_seconds()))
+                   early_confirmed=early, lease_until=utcnow() + timedelta(seconds=queued_seconds()))
     try:
         with db.session.begin_nested():
             db.session.add(job)
@@ -155,8 +191,9 @@ def start_job(course: Course, by) -> IssueJob:
     return job
 
 
-def retry_job(job: IssueJob, by) -> IssueJob:
-    """Start again a bulk issue that failed (or whose worker died): a new job, same course."""
+def retry_job(job: IssueJob, by, confirmed_early: bool | None = None) -> IssueJob:
+    """Start again a bulk issue that failed (or whose worker died): a new job, same course.
+    A confirmation given for the failed job holds for its retry."""
     from ..i18n import _
     from .job_state import expire_stale
 
@@ -164,7 +201,7 @@ def retry_job(job: IssueJob, by) -> IssueJob:
     db.session.refresh(job)
     if job.state != "failed":
         raise IssueRefused(_("Only an issue that failed can be started again."))
-    return start_job(job_course(job), by)
+    return start_job(job_course(job), by, confirmed_early=job.early_confirmed or confirmed_early)
 
 
 def active_job(course: Course) -> IssueJob | None:

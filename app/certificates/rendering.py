@@ -13,12 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import segno
 from babel.numbers import format_decimal
 
 from .. import links
+from ..courses.dates import course_today, local_date
 from ..i18n.languages import babel_locale
 from ..i18n.multilingual import MultilingualText
 from ..pdf import render_document, resource_url, write_document
@@ -88,7 +88,7 @@ def facts(certificate, verify_url: str = "") -> Facts:
         end=course.end_date, city=course.city, course_country=course.country,
         hours=certificate.hours, total_hours=course.contact_hours,
         full_hours=certificate.full_hours, number=certificate.number, verify_url=verify_url,
-        issued_on=issued.astimezone(ZoneInfo(course.timezone)).date() if issued else date.today(),
+        issued_on=local_date(course, issued) if issued else course_today(course),
         logos=[_logo(link, languages[0]) for link in sorted(
             course.organisation_links, key=lambda link: (link.role != "organiser", link.position))],
         status=certificate.status)

@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..courses.dates import local_date
 from ..extensions import db
 from ..forms import protect, render_form
 from ..i18n import _
@@ -12,13 +13,15 @@ from ..registrations.models import Registration
 from ..typography import missing_glyphs
 from ..web.files import pdf_response, zip_response
 from ..web.loaders import get_managed_course, get_of_course, get_registration
+from ..web.templates import add_helper
 from . import operations, settings as certificate_settings
-from .forms import IssueForm, ReasonForm, SettingsForm
+from .forms import ConfirmForm, IssueForm, ReasonForm, SettingsForm
 from .jobs import job_folder
 from .models import Certificate, IssueJob
 from .rendering import render_certificate
 
 bp = Blueprint("certificates", __name__)
+add_helper(local_date, "venue_date")  # a stored moment as the day it was at the course's venue
 
 
 def verify_url(certificate: Certificate) -> str:
@@ -32,6 +35,13 @@ def render(certificate: Certificate) -> bytes:
     return render_certificate(certificate, verify_url=verify_url(certificate))
 
 
+def ask_to_confirm(course, refusal: operations.EarlyIssue, reason: str = ""):
+    """Nothing was issued: the same request again, once the trainer confirms issuing early."""
+    db.session.rollback()
+    return render_template("certificates/confirm_early.html", course=course, message=str(refusal),
+                           action=request.path, reason=reason), 409
+
+
 @bp.route("/manage/courses/<slug>/certificates/", methods=["GET", "POST"])
 @login_required
 def manage(slug: str):
@@ -40,7 +50,10 @@ def manage(slug: str):
         protect()
         try:
             operations.settings_for(course)
-            job = operations.start_job(course, current_user)  # queued once this commits
+            job = operations.start_job(course, current_user,  # queued once this commits
+                                       confirmed_early=ConfirmForm().confirmed_early())
+        except operations.EarlyIssue as refusal:
+            return ask_to_confirm(course, refusal)
         except QueueUnavailable as problem:
             db.session.rollback()  # nothing stuck: no job row without a queue to run it
             flash(str(problem), "error")
@@ -67,7 +80,9 @@ def retry_job(slug: str, job_id: int):
     protect()
     job = get_of_course(IssueJob, job_id, course)
     try:
-        job = operations.retry_job(job, current_user)
+        job = operations.retry_job(job, current_user, ConfirmForm().confirmed_early())
+    except operations.EarlyIssue as refusal:
+        return ask_to_confirm(course, refusal)
     except operations.IssueRefused as refused:
         flash(str(refused), "error")
         return redirect(url_for(".manage", slug=slug))
@@ -97,7 +112,10 @@ def issue_one(slug: str, registration_id: int):
     if form.validate_on_submit():
         try:
             operations.settings_for(course)
-            operations.issue(registration, current_user, form.reason.data or "")
+            operations.issue(registration, current_user, form.reason.data or "",
+                             confirmed_early=form.confirmed_early())
+        except operations.EarlyIssue as refusal:
+            return ask_to_confirm(course, refusal, form.reason.data or "")
         except operations.IssueRefused as problem:
             flash(str(problem), "error")
         else:
@@ -125,7 +143,9 @@ def reissue(slug: str, certificate_id: int):
     course, certificate = get_managed_certificate(slug, certificate_id)
     protect()
     try:
-        operations.reissue(certificate, current_user)
+        operations.reissue(certificate, current_user, ConfirmForm().confirmed_early())
+    except operations.EarlyIssue as refusal:
+        return ask_to_confirm(course, refusal)
     except operations.IssueRefused as problem:
         db.session.rollback()
         flash(str(problem), "error")

@@ -1,10 +1,7 @@
 """Public pages that belong to no single feature."""
-import sqlalchemy as sa
 from flask import Blueprint, jsonify, render_template
 
-from ..courses.models import Course
-from ..database import utcnow
-from ..extensions import db
+from ..courses.operations import current_and_past
 from .health import report
 
 bp = Blueprint("core", __name__)
@@ -13,12 +10,7 @@ bp = Blueprint("core", __name__)
 @bp.route("/")
 def index():
     """Open and upcoming courses first, then past ones."""
-    today = utcnow().date()
-    visible = sa.select(Course).where(Course.archived_at.is_(None))
-    upcoming = db.session.scalars(
-        visible.where(Course.end_date >= today).order_by(Course.start_date)).all()
-    past = db.session.scalars(
-        visible.where(Course.end_date < today).order_by(Course.start_date.desc()).limit(20)).all()
+    upcoming, past = current_and_past()
     return render_template("core/index.html", upcoming=upcoming, past=past)
 
 

@@ -14,6 +14,7 @@ from ..forms import Form, LocalDecimalField, MultiCheckboxField, choices, langua
 from ..i18n import _, _l, current_language
 from ..i18n.fields import MultilingualField
 from ..i18n.languages import LANGUAGES, babel_locale
+from .copying import DEFAULT_PARTS, PARTS
 from .operations import slug_taken
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -104,10 +105,17 @@ class CourseForm(Form):
         working = self.working_language.data if self.working_language.data in LANGUAGES else "en"
         return working, [code for code in self.second_languages.data or [] if code in LANGUAGES]
 
+    def validate_registration_opens(self, field):
+        end = self.end_date.data
+        if end and field.data and field.data > end:  # it would never open: see registration_state
+            raise ValidationError(_("Registration cannot open after the course's last day."))
+
     def validate_registration_closes(self, field):
-        opens = self.registration_opens.data
+        opens, end = self.registration_opens.data, self.end_date.data
         if opens and field.data and field.data < opens:
             raise ValidationError(_("Registration cannot close before it opens."))
+        if end and field.data and field.data > end:
+            raise ValidationError(_("Registration cannot close after the course's last day."))
 
     def validate_end_date(self, field):
         start = self.start_date.data
@@ -123,10 +131,27 @@ class CourseForm(Form):
         return [text for _pos, _idx, text in sorted(entries, key=lambda e: (e[0], e[1])) if text]
 
 
+COPY_LABELS = {
+    "objectives": _l("Objectives"),
+    "organisations": _l("Organisers and donors"),
+    "agenda": _l("Agenda and speakers, on the new dates"),
+    "meeting_links": _l("Online meeting links of the sessions"),
+    "exercises": _l("Exercises, with their instructions"),
+    "certificate": _l("Certificate wording and signatories"),
+    "grouping": _l("Working-group rules"),
+}
+
+
 class CloneForm(Form):
     slug = StringField(_l("Web address of the new course"),
                        validators=[DataRequired(), Length(min=3, max=80), valid_slug])
     start_date = DateField(_l("First day of the new course"), validators=[InputRequired(), within_range])
+    parts = MultiCheckboxField(
+        _l("What to copy"), choices=choices((part, COPY_LABELS[part]) for part in PARTS),
+        default=DEFAULT_PARTS,
+        description=_l("Sessions keep their times at the venue. Copy meeting links only if the "
+                       "same meetings are used again. Registrations, attendance, worksheets and "
+                       "certificates are never copied."))
 
     def __init__(self, *args, duration: timedelta, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,6 +1,8 @@
 """Creating, changing, cloning and archiving courses."""
+import copy
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -101,9 +103,16 @@ def details_of(course: Course) -> CourseDetails:
         objectives=[objective.text for objective in course.objectives])
 
 
-def clone_course(course: Course, creator: User, slug: str, start_date: date) -> Course:
-    """Copy a course's settings, objectives, organisations and team onto new dates."""
+def clone_course(course: Course, creator: User, slug: str, start_date: date,
+                 parts: Collection[str] = ()) -> Course:
+    """Copy a course's settings and team onto new dates, with its objectives, its organisers
+    and donors, and its working-group rules only when ``parts`` names them ("objectives",
+    "organisations", "grouping"); :mod:`.copying` copies the rest."""
     details = details_of(course)
+    if "objectives" not in parts:
+        details.objectives = []
+    if "organisations" not in parts:
+        details.organiser_ids, details.donor_ids = [], []
     offset = start_date - course.start_date
     details.start_date, details.end_date = start_date, course.end_date + offset
     if details.registration_opens:
@@ -112,6 +121,8 @@ def clone_course(course: Course, creator: User, slug: str, start_date: date) -> 
         details.registration_closes += offset
     clone = create_course(creator, details, slug=slug)
     clone.cloned_from_id = course.id
+    if "grouping" in parts:  # the rules only: the groups are made from the new participants
+        clone.grouping, clone.group_rule = course.grouping, copy.deepcopy(course.group_rule or {})
     for trainer in course.trainers:
         if trainer not in clone.trainers:
             clone.trainers.append(trainer)
@@ -127,6 +138,25 @@ def archive_course(course: Course) -> None:
 def restore_course(course: Course) -> None:
     course.archived_at = None
     db.session.flush()
+
+
+def current_and_past(past_limit: int = 20) -> tuple[list[Course], list[Course]]:
+    """The courses not archived whose last day is not over at their venue (soonest first), and
+    the ``past_limit`` latest that are over: each course's own calendar decides."""
+    from datetime import timedelta
+
+    from .dates import has_ended
+
+    visible = sa.select(Course).where(Course.archived_at.is_(None))
+    edge = utcnow().date() - timedelta(days=1)  # no venue is more than a day behind UTC
+    recent = db.session.scalars(visible.where(Course.end_date >= edge)
+                                .order_by(Course.start_date)).all()
+    current = [course for course in recent if not has_ended(course)]
+    past = sorted((course for course in recent if has_ended(course)),
+                  key=lambda course: course.start_date, reverse=True)
+    past += db.session.scalars(visible.where(Course.end_date < edge)
+                               .order_by(Course.start_date.desc()).limit(past_limit)).all()
+    return current, past[:past_limit]
 
 
 def add_trainer(course: Course, user: User) -> None:

@@ -15,7 +15,7 @@ from ..organisations.models import Organisation
 from ..reference import country_choices
 from ..web.loaders import get_course, get_managed_course
 from ..web.templates import helper
-from . import operations
+from . import copying, operations
 from .forms import MODE_LABELS, CloneForm, CourseForm, RemoveTrainerForm, TeamForm
 from .models import Course
 
@@ -84,7 +84,8 @@ def clone(slug: str):
     course = get_managed_course(slug)
     form = CloneForm(duration=course.end_date - course.start_date)
     if form.validate_on_submit():
-        copy = operations.clone_course(course, current_user, form.slug.data, form.start_date.data)
+        copy = copying.copy_course(course, current_user, form.slug.data, form.start_date.data,
+                                   form.parts.data or ())
         db.session.commit()
         flash(_("The course is copied. Check its details."), "success")
         return redirect(url_for(".edit", slug=copy.slug))

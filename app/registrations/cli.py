@@ -55,7 +55,8 @@ def export_command(slug: str, file_format: str, output: Path | None, language: s
 @language_option
 def import_command(slug: str, file: Path, language: str) -> None:
     """Register everyone in a CSV or XLSX file, or no one if any row has a problem."""
-    from .exchange import ImportFileError, import_rows, read_table
+    from .exchange import import_rows
+    from .tables import ImportFileError, read_table
 
     with use_language(language):
         course = course_or_fail(slug)
@@ -74,6 +75,8 @@ def import_command(slug: str, file: Path, language: str) -> None:
         click.echo(ngettext("Imported %(num)d registration (%(waitlisted)d on the waitlist).",
                             "Imported %(num)d registrations (%(waitlisted)d on the waitlist).",
                             report.imported, waitlisted=report.waitlisted))
+        for note in report.notes:
+            click.echo(f"  {note}")
 
 
 @participants_cli.command("anonymise")

@@ -3,9 +3,8 @@ import csv
 import io
 import re
 import unicodedata
-import warnings
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from functools import lru_cache
 
 import sqlalchemy as sa
@@ -13,13 +12,15 @@ from email_validator import EmailNotValidError, validate_email
 
 from ..courses.models import Course
 from ..extensions import db
-from ..forms import clean_text
 from ..i18n import _, _l, current_language, use_language
 from ..i18n.languages import LANGUAGES
 from ..reference import country_choices, country_name, is_country, ministries, organisation_types
-from .models import AGE_GROUPS, NAME_ORDERS, SEXES, Registration
+from .labels import STATUS_LABELS
+from .models import AGE_GROUPS, ATTENDANCE_MODES, NAME_ORDERS, SEXES, STATUSES, Registration
 from .names import passport_name_problem, visible_name_problem
 from .operations import Person, register
+# Other features' imports (speakers, working groups) read their tables through here too.
+from .tables import FORMULA_START, MAX_ROWS, ImportFileError, numbered_rows, read_table  # noqa: F401
 
 # The spreadsheet's columns, in order; the labels are its header row, in the reader's language.
 COLUMNS = [
@@ -44,24 +45,22 @@ COLUMNS = [
     ("certificate_language", _l("Certificate language")),
     ("dietary", _l("Dietary needs")),
     ("accessibility", _l("Accessibility needs")),
+    ("attendance_mode", _l("Taking part")),  # in_person or online (hybrid courses)
     ("status", _l("Status")),
     ("submitted_at", _l("Submitted (UTC)")),
 ]
-EXPORT_ONLY = {"certificate_name", "status", "submitted_at"}  # derived or decided here
+EXPORT_ONLY = {"certificate_name", "submitted_at"}  # derived or decided here
 REQUIRED = ("full_name", "sex", "age_group", "country", "organisation_type", "email")
 CHOICES = {"sex": SEXES, "age_group": AGE_GROUPS, "name_order": NAME_ORDERS,
-           "language": LANGUAGES, "certificate_language": LANGUAGES}
-CODES = {*CHOICES, "country", "organisation_type", "ministry"}  # checked against their lists
+           "language": LANGUAGES, "certificate_language": LANGUAGES,
+           "attendance_mode": ATTENDANCE_MODES}
+CODES = {*CHOICES, "country", "organisation_type", "ministry", "status"}  # checked against lists
+QUIET = ("declined", "cancelled")  # imported with these, people hold no place and get no email
 # Names as on the forms: printed on the certificate's Latin line, or in any script but visible.
 LATIN_NAMES = ("full_name", "family_name", "given_names", "honorific")
 OTHER_NAMES = ("native_name", "address_as")
-# A leading = + - @ makes a spreadsheet run a CSV cell as a formula; phone numbers are exempt.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Phone numbers are exempt from defusing (tables.FORMULA_START).
 PHONE_LIKE = re.compile(r"\+?[0-9 ().\-/]+")
-
-
-class ImportFileError(ValueError):
-    """The file cannot be read as a table; the message says why, in the user's language."""
 
 
 @dataclass(frozen=True)
@@ -81,11 +80,13 @@ class Problem:
 
 @dataclass
 class ImportReport:
-    """How an import went: the counts when registered, else every problem found."""
+    """How an import went: the counts and the rows that went on the waitlist without asking
+    (``notes``) when registered, else every problem found."""
 
     imported: int = 0
     waitlisted: int = 0
     problems: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -140,98 +141,16 @@ def _defuse(value: str) -> str:
     return value
 
 
-# Reading
-
-def read_table(filename: str, data: bytes) -> list[dict[str, str]]:
-    """Read a CSV or XLSX file into one dict per row, keyed by the header cells as written.
-
-    Blank rows stay in the list (as empty dicts), so a list index maps to the spreadsheet row.
-    """
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if extension == "csv":
-        table = _read_csv(data)
-    elif extension == "xlsx":
-        table = _read_xlsx(data)
-    else:
-        raise ImportFileError(_("%(filename)s is neither a CSV nor an XLSX file.",
-                                filename=filename))
-    if not table or not any(table[0]):
-        raise ImportFileError(_("%(filename)s has no header row.", filename=filename))
-    headers = [_cell_value(cell) for cell in table[0]]
-    twice = next((header for index, header in enumerate(headers)
-                  if header and header in headers[:index]), None)
-    if twice:
-        raise ImportFileError(_("The column “%(column)s” appears twice.", column=twice))
-    rows = []
-    for cells in table[1:]:
-        values = [_cell_value(cell) for cell in cells]
-        if not any(values):
-            rows.append({})
-            continue
-        row = {header: value for header, value in zip(headers, values) if header}
-        extra = values[len(headers):] + [v for h, v in zip(headers, values) if not h]
-        if any(extra):
-            row[""] = next(value for value in extra if value)
-        rows.append(row)
-    return rows
-
-
-def _read_csv(data: bytes) -> list[list[str]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportFileError(_("The file is not in UTF-8: save it as “CSV UTF-8” and try again."))
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    try:
-        return [[_undefuse(cell) for cell in row]
-                for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-    except csv.Error as exc:
-        raise ImportFileError(_("The CSV file cannot be read: %(reason)s", reason=str(exc)))
-
-
-MAX_ROWS, MAX_COLUMNS = 5000, 60
-
-
-def _read_xlsx(data: bytes) -> list[list]:
-    from openpyxl import load_workbook
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about features of other tools' files
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                # Bounded: a sheet may claim a million empty cells (XFD300000) to exhaust memory.
-                sheet = book.worksheets[0]
-                return [list(row) for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 1,
-                                                             max_col=MAX_COLUMNS)]
-            finally:
-                book.close()
-    except Exception as exc:  # noqa: BLE001 - zip, XML and openpyxl errors all mean "unreadable"
-        raise ImportFileError(_("The XLSX file cannot be read: %(reason)s", reason=str(exc)))
-
-
-def _cell_value(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # a phone number typed into Excel
-    if isinstance(value, (datetime, date)):
-        value = value.isoformat()
-    return clean_text(unicodedata.normalize("NFC", str(value))).strip()
-
-
-def _undefuse(value: str) -> str:
-    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
-
-
 # Import
 
 def import_rows(course: Course, rows: list[dict[str, str]]) -> ImportReport:
-    """Check every row; register them all (without emails) if none has a problem, else none."""
+    """Check every row; register them all if none has a problem, else none.
+
+    A Status column is followed as the form's rules allow: pending or approved only while a place
+    is free (else the waitlist, noted row by row). Each person is emailed, in their language, what
+    the registration form would have sent them (nothing for declined or cancelled rows)."""
     report = ImportReport()
-    numbered = [(number, row) for number, row in enumerate(rows, start=2)
-                if any(str(value or "").strip() for value in row.values())]
+    numbered = numbered_rows(rows)
     if not numbered:
         report.problems.append(Problem(2, "", _("The file has no rows to import.")))
         return report
@@ -255,14 +174,32 @@ def import_rows(course: Course, rows: list[dict[str, str]]) -> ImportReport:
                                             email=email)))
             first_row_of.setdefault(email, number)
         report.problems += [Problem(number, labels[name], message) for name, message in problems]
-        people.append({name: value for name, value in values.items() if name not in EXPORT_ONLY})
+        values["language"] = values.get("language") or _default_language(course)
+        people.append((number, {name: value for name, value in values.items()
+                                if name not in EXPORT_ONLY}))
     if report.problems:
         return report
-    for person in people:
-        registration = register(course, Person(**person), notify=False)
+    for number, person in people:
+        status = person.pop("status", "") or None
+        registration = register(course, Person(**person), status=status, notify=status not in QUIET)
         report.imported += 1
-        report.waitlisted += registration.status == "waitlisted"
+        if registration.status == "waitlisted":
+            report.waitlisted += 1
+            if status != "waitlisted":
+                report.notes.append(Problem(number, labels["status"],
+                                            _("No place was free: on the waitlist.")))
     return report
+
+
+def required_labels() -> list[str]:
+    """The headers an import cannot do without, in the reader's language."""
+    labels = dict(COLUMNS)
+    return [str(labels[name]) for name in REQUIRED]
+
+
+def _default_language(course: Course) -> str:
+    """A row without a language reads the course's, as the registration form would offer."""
+    return course.working_language if course.working_language in LANGUAGES else "en"
 
 
 def _resolve_columns(headers: list[str], labels: dict[str, str]) -> tuple[dict[str, str], list]:
@@ -339,8 +276,14 @@ def _check_row(values: dict[str, str]) -> list[tuple[str, str]]:
         except EmailNotValidError:
             problems.append(("email", _("“%(value)s” is not a valid email address.",
                                         value=values["email"])))
+    if values.get("status") and "status" not in failed:
+        status = _status_names().get(_fold(values["status"]))
+        if status is None:
+            problems.append(("status", _("“%(value)s” is not one of: %(choices)s.",
+                                         value=values["status"], choices=", ".join(STATUSES))))
+        else:
+            values["status"] = status
     values["name_order"] = values.get("name_order") or "given_first"
-    values["language"] = values.get("language") or "en"
     return problems
 
 
@@ -372,6 +315,16 @@ def _country_names() -> dict[str, str]:
     for language in reversed(LANGUAGES):  # English names win a clash
         names.update((_fold(name), code) for code, name in country_choices(language))
     return names
+
+
+@lru_cache(maxsize=1)
+def _status_names() -> dict[str, str]:
+    """Status codes, and their labels in every interface language (folded), to the code."""
+    names = {}
+    for language in reversed(LANGUAGES):  # English labels win a clash
+        with use_language(language):
+            names.update((_fold(str(label)), code) for code, label in STATUS_LABELS.items())
+    return {**names, **{code: code for code in STATUSES}}
 
 
 def _fold(text: str) -> str:

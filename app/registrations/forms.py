@@ -3,8 +3,9 @@ import uuid
 
 from flask_wtf.file import FileField, FileRequired
 
-from wtforms import BooleanField, EmailField, FieldList, FormField, HiddenField, RadioField, \
-    SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField, ValidationError
+from wtforms import BooleanField, EmailField, FieldList, FormField, HiddenField, IntegerField, \
+    RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField, \
+    ValidationError
 from wtforms.validators import StopValidation
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
@@ -17,6 +18,7 @@ from .names import certificate_name, native_scripts, nfc, passport_name_problem,
     visible_name_problem
 
 SEX_LABELS = {"female": _l("Female"), "male": _l("Male"), "undisclosed": _l("Prefer not to say")}
+ATTENDANCE_MODE_LABELS = {"in_person": _l("In person"), "online": _l("Online")}
 ORDER_LABELS = {"given_first": _l("Given name(s) first, then family name"),
                 "family_first": _l("Family name first, then given name(s)"),
                 "single": _l("A single name, or no family name")}
@@ -170,6 +172,9 @@ class RegistrationForm(PersonForm):
                        "Left as it is, your country's language is used."))
     dietary = TextAreaField(_l("Dietary needs"), validators=[Optional(), Length(max=500)])
     accessibility = TextAreaField(_l("Accessibility needs"), validators=[Optional(), Length(max=500)])
+    # Asked for hybrid courses only (the views remove it otherwise).
+    attendance_mode = RadioField(_l("How will you take part?"), validators=[InputRequired()],
+                                 choices=choices(ATTENDANCE_MODE_LABELS.items()))
     confirm_name = BooleanField(_l("My name appears on the certificate as shown above."))
     consent = BooleanField(_l("I have read the privacy notice and agree to it."),
                            validators=[DataRequired(message=_l("Please accept the privacy notice to register."))])
@@ -181,6 +186,11 @@ class RegistrationForm(PersonForm):
         self.certificate_language.choices = language_choices([("", _l("My country's language"))])
         if not self.submission_key.data:
             self.submission_key.data = uuid.uuid4().hex
+
+    def ask_attendance_mode(self, course_mode: str) -> None:
+        """Ask how someone takes part only on a hybrid course."""
+        if course_mode != "hybrid":
+            del self.attendance_mode
 
     def validate_confirm_name(self, field):
         if not field.data:
@@ -228,6 +238,8 @@ class StatusForm(Form):
 
 class BulkForm(StatusForm):
     selected = SelectMultipleField(coerce=int, validate_choice=False)
+    everyone = BooleanField()  # every registration the list's filters match, on every page
+    expected = IntegerField(validators=[Optional()])  # how many the trainer confirmed
 
     def validate_selected(self, field):
         if any(not 0 < value < 2**31 for value in field.data or []):

@@ -1,4 +1,5 @@
 """What participants are told, by email, in their own language."""
+from ..agenda.online import join_links
 from ..links import external_url
 from ..mail.operations import send_email
 from . import signals
@@ -14,13 +15,13 @@ def personal_url(registration: Registration) -> str:
 def notify_registered(registration: Registration) -> None:
     send_email(registration.email, registration.language, "registration_received",
                course=registration.course, registration=registration,
-               link=personal_url(registration))
+               link=personal_url(registration), meeting_links=join_links(registration, absolute=True))
 
 
 def notify_status(registration: Registration, reason: str) -> None:
     send_email(registration.email, registration.language, "registration_status",
                course=registration.course, registration=registration, reason=reason,
-               link=personal_url(registration))
+               link=personal_url(registration), meeting_links=join_links(registration, absolute=True))
 
 
 def notify_focal_point(delegation: Delegation) -> None:

@@ -3,11 +3,13 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from ..courses.dates import course_today
 from ..courses.models import Course
 from ..database import utcnow
 from ..extensions import db
 from . import signals
-from .models import ACTIVE_STATUSES, Delegation, Registration, RegistrationEvent, new_token
+from .models import ACTIVE_STATUSES, ATTENDANCE_MODES, Delegation, Registration, RegistrationEvent, \
+    new_token
 from .names import certificate_name, default_certificate_language, fold, nfc, search_key
 
 
@@ -35,24 +37,22 @@ class Person:
     certificate_language: str = ""
     dietary: str = ""
     accessibility: str = ""
+    attendance_mode: str = ""  # hybrid courses: "in_person" or "online"
 
 
 def registration_state(course: Course, today: date | None = None) -> str:
-    """"open", "not_yet" or "closed" (the dates are days in the venue's calendar)."""
-    today = today or venue_today(course)
-    if course.archived_at is not None or today > course.end_date:
+    """"open", "not_yet", "closed" (archived, or past its closing day) or "ended" (the course's
+    last day is over): the dates are days in the venue's calendar."""
+    today = today or course_today(course)
+    if course.archived_at is not None:
         return "closed"
+    if today > course.end_date:
+        return "ended"
     if course.registration_opens and today < course.registration_opens:
         return "not_yet"
     if course.registration_closes and today > course.registration_closes:
         return "closed"
     return "open"
-
-
-def venue_today(course: Course) -> date:
-    from zoneinfo import ZoneInfo
-
-    return utcnow().astimezone(ZoneInfo(course.timezone)).date()
 
 
 def find_by_token(token: str) -> Registration | None:
@@ -65,8 +65,11 @@ def find_by_token(token: str) -> Registration | None:
 
 def register(course: Course, person: Person, *, submission_key: str | None = None,
              consent_version: str = "", actor=None, delegation: Delegation | None = None,
-             notify: bool = True) -> Registration:
-    """Register ``person``: a place if one is free, else the waitlist. Idempotent per submission key."""
+             notify: bool = True, status: str | None = None) -> Registration:
+    """Register ``person``: a place if one is free, else the waitlist. Idempotent per submission key.
+
+    ``status`` (an import's Status column) is taken as asked, except that one holding a place
+    (pending, approved) goes on the waitlist when no place is free."""
     submission_key = (submission_key or "")[:64] or None
     _lock(course)
     if submission_key:  # checked under the lock: two sendings of one form make one registration
@@ -78,9 +81,11 @@ def register(course: Course, person: Person, *, submission_key: str | None = Non
                                 consent_version=consent_version,
                                 consent_at=utcnow() if consent_version else None)
     apply_person(registration, person)
+    registration.attendance_mode = attendance_mode_for(course, person.attendance_mode)
     with db.session.no_autoflush:  # count places before this registration takes one
-        registration.status = "waitlisted" if not has_place(course, registration.country) else \
-            ("pending" if course.requires_approval else "approved")
+        registration.status = status if status and status not in ACTIVE_STATUSES else \
+            "waitlisted" if not has_place(course, registration.country) else \
+            status or ("pending" if course.requires_approval else "approved")
     registration.delegation = delegation or delegation_for(course, registration.country)
     db.session.add(registration)
     _record(registration, None, registration.status, actor, "")
@@ -116,8 +121,17 @@ def refresh_names(registration: Registration) -> None:
 def update_person(registration: Registration, person: Person) -> None:
     """A trainer's correction of someone's details (the delegation follows the country)."""
     apply_person(registration, person)
+    registration.attendance_mode = attendance_mode_for(
+        registration.course, person.attendance_mode or registration.attendance_mode)
     registration.delegation = delegation_for(registration.course, registration.country)
     db.session.flush()
+
+
+def attendance_mode_for(course: Course, asked: str) -> str:
+    """How someone takes part: as they chose on a hybrid course, else as the course is held."""
+    if course.mode == "hybrid" and asked in ATTENDANCE_MODES:
+        return asked
+    return "online" if course.mode == "online" else "in_person"
 
 
 def delegation_for(course: Course, country: str) -> Delegation:

@@ -28,7 +28,7 @@ from ..i18n import _, current_language, localize, use_language
 from ..i18n.languages import endonym
 from ..pdf import render_document, write_document
 from ..reference import country_name
-from ..registrations.models import Delegation, Registration
+from ..registrations.models import Delegation, Registration, WorkingGroup
 from . import figures, forms, operations
 from .fields import Context
 from .figures.svg import filled_rows
@@ -122,8 +122,9 @@ def session_label(exercise: Exercise | None) -> str:
 
 
 def header(course: Course | None, exercise: Exercise | None = None, sheet: Worksheet | None = None,
-           owner: Registration | Delegation | None = None) -> Header:
-    """The header for a sheet of ``owner`` (a person or a country team), or a blank one."""
+           owner: Registration | Delegation | WorkingGroup | None = None) -> Header:
+    """The header for a sheet of ``owner`` (a person, a country team or a working group, under
+    its name), or a blank one."""
     result = Header(language=endonym(current_language()))
     if course is None:
         return result
@@ -134,10 +135,9 @@ def header(course: Course | None, exercise: Exercise | None = None, sheet: Works
         result.facilitators = ", ".join(lead.speaker.name for lead in exercise.session.leads
                                         if lead.role == "facilitator")
     if owner is not None:
-        country = owner.country
-        result.country = f"{country} · {country_name(country)}"
-        result.group = _("%(country)s team", country=country_name(country)) \
-            if isinstance(owner, Delegation) else owner.certificate_name
+        country = owner.country  # "" for a working group from several countries
+        result.country = f"{country} · {country_name(country)}" if country else ""
+        result.group = operations.team_name(owner)
         result.status = _("Final") if sheet is not None and sheet.status == "final" else _("Draft")
     if sheet is not None and sheet.saved_at:
         result.saved = saved_label(sheet.saved_at, course.timezone)
@@ -160,7 +160,7 @@ def filled(exercise: Exercise, sheet: Worksheet | None, owner, anchor: str = "sh
     if sheet is not None:
         ctx = operations.context(sheet)
     else:
-        ctx = Context(country=owner.country, answers={}, translate=translate)
+        ctx = Context(country=owner.country or exercise.course.country, answers={}, translate=translate)
     answers = forms.computed(module, sheet.answers if sheet else {}, ctx)
     ctx.answers = answers
     replaced = getattr(figures.FIGURES.get(module.figure), "replaces", ())
@@ -168,8 +168,7 @@ def filled(exercise: Exercise, sheet: Worksheet | None, owner, anchor: str = "sh
                  figures.draw(module, answers, ctx), present(module, answers, ctx, skip=replaced))
 
 
-def owner_of(sheet: Worksheet):
-    return sheet.delegation or sheet.registration
+owner_of = operations.owner_of
 
 
 def render(sheets: list[Sheet], **context) -> bytes:
@@ -228,33 +227,48 @@ def blank_pdf(module: Module, course: Course | None = None) -> bytes:
 
 def country_pack_pdf(course: Course, country: str, only: Registration | None = None) -> bytes:
     """Every sheet of a country's team at ``course``, in exercise order, with a cover and
-    contents; with ``only``, the team's sheets and that person's own (a participant's pack,
-    in their language where the course's settings say so)."""
+    contents: its country team's sheets and those of the working groups its people are in,
+    each under its team's name; with ``only``, that person's team's sheets and their own (a
+    participant's pack, in their language where the course's settings say so)."""
     person = only.certificate_language if only is not None else None
     return in_languages(sheet_languages(course, person),
                         lambda: _country_pack(course, country, only))
 
 
-def _country_pack(course: Course, country: str, only: Registration | None):
-    members = operations.country_team(course, country)
+def pack_teams(course: Course, country: str, only: Registration | None) -> list:
+    """The teams whose sheets a pack prints: a participant's own team, or the country's team and
+    every working group with a member from the country."""
+    if only is not None:
+        team = operations.team_owner(course, only)
+        return [team] if team is not None else []
     delegation = db.session.scalar(sa.select(Delegation).where(
         Delegation.course_id == course.id, Delegation.country == country))
+    groups = set(db.session.scalars(sa.select(Registration.group_id).where(
+        Registration.course_id == course.id, Registration.country == country,
+        operations.fills_worksheets())))
+    return ([delegation] if delegation else []) + [group for group in course.working_groups
+                                                   if group.id in groups or group.country == country]
+
+
+def _country_pack(course: Course, country: str, only: Registration | None):
+    members = operations.country_team(course, country)
+    title = f"{country} · {country_name(country)}"
+    teams = pack_teams(course, country, only)
+    if only is not None and teams and isinstance(teams[0], WorkingGroup):
+        members, title = operations.group_members(teams[0]), teams[0].name
     sheets = []
     for exercise in course.exercises:
         if exercise.module is None:
             continue
-        if exercise.mode == "team":
-            owners = [delegation] if delegation else []
-        else:
-            owners = [only] if only else members
+        owners = teams if exercise.mode == "team" else [only] if only else members
         for owner in owners:
-            column = Worksheet.delegation_id if isinstance(owner, Delegation) else Worksheet.registration_id
+            column = Worksheet.registration_id if isinstance(owner, Registration) else operations.owner_column(owner)
             sheet = db.session.scalar(sa.select(Worksheet).where(
                 Worksheet.exercise_id == exercise.id, column == owner.id))
             if sheet is not None and sheet.version > 0:
                 sheets.append(filled(exercise, sheet, owner, anchor=f"sheet-{len(sheets) + 1}"))
     pack = {"course": localize(course.title, course.working_language).text,
-            "country": f"{country} · {country_name(country)}", "members": members,
+            "country": title, "members": members,
             "organisers": course.organisations("organiser") + course.organisations("donor")}
     return sheets, {"pack": pack}
 

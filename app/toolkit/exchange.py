@@ -32,7 +32,9 @@ def write_xlsx(exercise: Exercise, stream) -> None:
             continue
         ctx = operations.context(sheet)
         values = ctx.answers = computed(module, sheet.answers or {}, ctx)
-        who = [country_name(line.country), "; ".join(m.certificate_name for m in line.members)]
+        names = "; ".join(member.certificate_name for member in line.members)  # every member
+        who = [country_name(line.country) if line.country else "",
+               f"{line.name}: {names}" if line.group is not None else names]
         saved = sheet.saved_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if sheet.saved_at else ""
         answers_rows.append([*who, progress_label(sheet.progress), sheet.version, saved,
                              *row_cells(top, values, ctx)])

@@ -13,9 +13,10 @@ from ..extensions import db
 from ..i18n import _
 from ..i18n.multilingual import MultilingualText
 from ..reference import country_name
-from ..registrations.models import Registration
+from ..registrations.models import Registration, WorkingGroup
 from .figures.svg import filled_rows
 from .models import MODES, Exercise, Worksheet
+from .teams import fills_worksheets, grouped
 from .modules import get
 
 PROGRESS = ("empty", "draft", "submitted", "returned", "final")
@@ -104,12 +105,15 @@ def remove(exercise: Exercise, confirmed: bool) -> int:
 
 @dataclass
 class Line:
-    """One row of an exercise's progress list: a country team or one participant."""
+    """One row of an exercise's progress list: a team (a country's, or a working group) or one
+    participant."""
 
-    country: str
+    country: str  # "" for a working group from several countries
     members: list[Registration]
     sheet: Worksheet | None = None
     rows: dict[str, int] = field(default_factory=dict)  # table name → rows with something in them
+    name: str = ""  # a team's name: "Viet Nam team", a working group's, "No group"
+    group: WorkingGroup | None = None
 
     @property
     def progress(self) -> str:
@@ -119,43 +123,70 @@ class Line:
     def comments(self) -> int:
         return len(self.sheet.comments) if self.sheet else 0
 
+    @property
+    def countries(self) -> set[str]:
+        """The line's country and its members' (for the country filter)."""
+        return ({self.country} | {member.country for member in self.members}) - {""}
+
 
 def lines(exercise: Exercise) -> list[Line]:
-    """Every team (team mode) or approved participant (individual mode) and their sheet, by
-    country; sheets not created yet count as empty, and none is created here."""
+    """Every team (team mode: working groups when the course groups so, else countries) or
+    approved participant (individual mode) and their sheet; sheets not created yet count as
+    empty, and none is created here. Sheets of the other kind of team (saved before the course
+    changed its grouping) are listed too, after the others: nothing saved is hidden."""
     sheets = db.session.scalars(sa.select(Worksheet).where(Worksheet.exercise_id == exercise.id)
                                 .options(selectinload(Worksheet.comments),
                                          selectinload(Worksheet.delegation),
+                                         selectinload(Worksheet.group),
                                          selectinload(Worksheet.registration),
                                          selectinload(Worksheet.saved_by))).all()
     people = db.session.scalars(sa.select(Registration).where(
-        Registration.course_id == exercise.course_id, Registration.status == "approved",
-        Registration.anonymised_at.is_(None)).options(selectinload(Registration.delegation))
+        Registration.course_id == exercise.course_id, fills_worksheets())
+        .options(selectinload(Registration.delegation))
         .order_by(Registration.certificate_name, Registration.id)).all()
-    found: list[Line] = []
     if exercise.mode == "team":
-        teams: dict[str, Line] = {}
-        for person in people:
-            country = person.delegation.country if person.delegation else person.country
-            teams.setdefault(country, Line(country, [])).members.append(person)
-        for sheet in sheets:
-            if sheet.delegation is not None:
-                country = sheet.delegation.country
-                teams.setdefault(country, Line(country, [])).sheet = sheet
-        found = list(teams.values())
+        found = team_lines(exercise, sheets, people)
     else:
         by_person = {sheet.registration_id: sheet for sheet in sheets if sheet.registration_id}
         found = [Line(person.country, [person], by_person.pop(person.id, None))
                  for person in people]
         found += [Line(sheet.country, [sheet.registration], sheet) for sheet in by_person.values()
                   if sheet.registration is not None]  # no longer approved, but they wrote
+        found.sort(key=by_country)
     module = exercise.module
     for line in found:
         answers = line.sheet.answers if line.sheet else {}
         line.rows = {spec.name: len(filled_rows(module, spec.name, answers))
                      for spec in (module.tables() if module else ())}
-    return sorted(found, key=lambda line: (country_name(line.country),
-                                           [member.certificate_name for member in line.members]))
+    return found
+
+
+def by_country(line: Line) -> tuple:
+    return country_name(line.country), [member.certificate_name for member in line.members]
+
+
+def team_lines(exercise: Exercise, sheets: list[Worksheet], people: list[Registration]) -> list[Line]:
+    """A team exercise's lines: the course's teams, then teams of the other kind with a sheet."""
+    countries: dict[str, Line] = {}
+    groups = {group.id: Line(group.country, [], name=group.name, group=group)
+              for group in exercise.course.working_groups}
+    unplaced = Line("", [], name=_("No group"))
+    for person in people:
+        country = person.delegation.country if person.delegation else person.country
+        countries.setdefault(country, Line(country, [])).members.append(person)
+        groups.get(person.group_id, unplaced).members.append(person)
+    for sheet in sheets:
+        if sheet.group_id is not None:
+            groups[sheet.group_id].sheet = sheet
+        elif sheet.delegation is not None:
+            countries.setdefault(sheet.delegation.country, Line(sheet.delegation.country, [])).sheet = sheet
+    for line in countries.values():
+        line.name = _("%(country)s team", country=country_name(line.country))
+    by_countries = sorted(countries.values(), key=by_country)
+    if not grouped(exercise.course):
+        return by_countries + [line for line in groups.values() if line.sheet is not None]
+    return [*groups.values(), *([unplaced] if unplaced.members else []),
+            *(line for line in by_countries if line.sheet is not None)]
 
 
 def counts(found: list[Line]) -> dict[str, int]:

@@ -32,8 +32,10 @@ def unsaved_sheet(exercise, registration) -> Worksheet:
     """A sheet to show before anyone has saved one: empty, version 0, never stored (linked to
     the exercise and person without touching their collections, so it stays out of the session)."""
     sheet = Worksheet(answers={}, version=0, status="draft", exercise_id=exercise.id)
+    group = operations.team_owner(exercise.course, registration) \
+        if exercise.mode == "team" and operations.grouped(exercise.course) else None
     for name, value in (("exercise", exercise), ("registration", registration), ("comments", []),
-                        ("saved_by", None), ("delegation", None)):
+                        ("saved_by", None), ("delegation", None), ("group", group)):
         set_committed_value(sheet, name, value)
     return sheet
 
@@ -269,6 +271,16 @@ def read_form(sheet: Worksheet, formdata) -> operations.Typed:
     ctx = operations.context(sheet)
     answers, errors = forms.read(forms.build(module, ctx, formdata=formdata), module, ctx)
     return operations.Typed(answers, errors, sizes)
+
+
+def typed_context(sheet: Worksheet, formdata) -> Context:
+    """What a refused save held, read into ``sheet``'s context (its answers, computed fields
+    worked out; cells that fail their check left out), for the page to show it back read-only."""
+    module = sheet.exercise.module
+    ctx = operations.context(sheet)
+    typed = forms.build(module, ctx, formdata=trim_rows(module, formdata))
+    ctx.answers = forms.computed(module, forms.keep_stored(forms.read(typed, module, ctx)[0], {}), ctx)
+    return ctx
 
 
 def save_form(sheet: Worksheet, formdata, **options) -> operations.SaveResult:

@@ -4,22 +4,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from ..database import utcnow
 from ..extensions import db
 from ..i18n import _
-from ..registrations.models import Delegation, Registration
+from ..registrations.models import Registration, WorkingGroup
 from . import forms
+from .teams import (  # noqa: F401 - who fills which sheet, part of this module's interface
+    SaveRefused, Team, TeamChanged, check_team, country_team, fills_worksheets, find_sheet,
+    find_team, group_members, grouped, may_edit, may_fill, no_group_message, owner_column,
+    owner_of, sheet_for, team_for, team_key, team_members, team_name, team_of, team_owner)
 from .translation import translate
 from .fields import Context
 from .merge import merge
 from .models import Exercise, Worksheet, WorksheetComment, WorksheetRevision
 from .modules import Module
-
-
-class SaveRefused(Exception):
-    """A save that changes nothing; the message tells the person why (translated)."""
 
 
 @dataclass
@@ -37,90 +36,6 @@ class SaveResult:
                 "errors": self.errors, "reopened": self.reopened,
                 "saved_at": sheet.saved_at.isoformat() if sheet.saved_at else None,
                 "saved_by": sheet.saved_by.certificate_name if sheet.saved_by else None}
-
-
-# --- who fills which sheet ---------------------------------------------------------------
-
-def team_of(registration: Registration) -> Delegation:
-    """The registration's country team at its course (made on first need)."""
-    if registration.delegation is not None:
-        return registration.delegation
-    delegation = db.session.scalar(sa.select(Delegation).where(
-        Delegation.course_id == registration.course_id, Delegation.country == registration.country))
-    if delegation is None:
-        delegation = Delegation(course_id=registration.course_id, country=registration.country)
-        try:
-            with db.session.begin_nested():
-                db.session.add(delegation)
-        except IntegrityError:  # a teammate made it at the same moment
-            delegation = db.session.scalar(sa.select(Delegation).where(
-                Delegation.course_id == registration.course_id,
-                Delegation.country == registration.country))
-    registration.delegation = delegation
-    return delegation
-
-
-def find_team(registration: Registration) -> Delegation | None:
-    """The registration's country team, if it exists yet (makes nothing)."""
-    return registration.delegation or db.session.scalar(sa.select(Delegation).where(
-        Delegation.course_id == registration.course_id, Delegation.country == registration.country))
-
-
-def find_sheet(exercise: Exercise, registration: Registration) -> Worksheet | None:
-    """The sheet ``registration`` fills for ``exercise``, if one was saved yet (makes nothing)."""
-    if exercise.mode == "team":
-        team = find_team(registration)
-        if team is None:
-            return None
-        owner = Worksheet.delegation_id == team.id
-    else:
-        owner = Worksheet.registration_id == registration.id
-    return db.session.scalar(sa.select(Worksheet).where(Worksheet.exercise_id == exercise.id, owner))
-
-
-def sheet_for(exercise: Exercise, registration: Registration, create: bool = True) -> Worksheet | None:
-    """The worksheet ``registration`` fills for ``exercise`` (their own, or their team's), made
-    when ``create`` (only in a POST: on SQLite a GET cannot safely write)."""
-    sheet = find_sheet(exercise, registration)
-    if sheet is None and create:
-        owner = {"delegation_id": team_of(registration).id} if exercise.mode == "team" else \
-            {"registration_id": registration.id}
-        try:
-            with db.session.begin_nested():
-                sheet = Worksheet(exercise=exercise, answers={}, **owner)
-                db.session.add(sheet)
-        except IntegrityError:
-            sheet = find_sheet(exercise, registration)
-    return sheet
-
-
-def may_fill(registration: Registration) -> bool:
-    return registration.status == "approved" and registration.anonymised_at is None
-
-
-def may_edit(sheet: Worksheet, registration: Registration) -> bool:
-    """Whether ``registration`` fills ``sheet`` (it is theirs or their team's)."""
-    if not may_fill(registration) or sheet.exercise.course_id != registration.course_id:
-        return False
-    if sheet.registration_id is not None:
-        return sheet.registration_id == registration.id
-    return sheet.delegation_id == team_of(registration).id
-
-
-def country_team(course, country: str) -> list[Registration]:
-    """A country's approved participants: its team (a country has one delegation per course,
-    which everyone joins on their first save)."""
-    return list(db.session.scalars(sa.select(Registration).where(
-        Registration.course_id == course.id, Registration.country == country,
-        Registration.status == "approved", Registration.anonymised_at.is_(None))
-        .order_by(Registration.certificate_name)))
-
-
-def team_members(sheet: Worksheet) -> list[Registration]:
-    """Who fills the sheet: the person, or their country's team."""
-    if sheet.exercise.mode != "team":
-        return [sheet.registration] if sheet.registration else []
-    return country_team(sheet.exercise.course, sheet.country)
 
 
 def exercise_for(course, key: str) -> Exercise | None:
@@ -162,7 +77,8 @@ def _keep_linked_rows(module: Module, answers: dict, references: dict) -> None:
 
 def reference_rows(sheet: Worksheet, key: str) -> list[tuple[str, str]]:
     """(row_id, label) of the rows ``key`` ("M3.results") names, from the sheets of the same
-    person or team: the team's sheet, the person's own, or all the team members' own."""
+    person or team (country or working group): the team's sheet and the person's own, or the
+    team's sheet and all the team members' own."""
     module_key, table = key.split(".", 1)
     from .modules import get
 
@@ -173,15 +89,20 @@ def reference_rows(sheet: Worksheet, key: str) -> list[tuple[str, str]]:
     if exercise is None or spec is None or spec.type.name != "table":
         return []
     query = sa.select(Worksheet).where(Worksheet.exercise_id == exercise.id)
-    if sheet.delegation_id is not None:
-        members = sa.select(Registration.id).where(Registration.delegation_id == sheet.delegation_id)
-        query = query.where(sa.or_(Worksheet.delegation_id == sheet.delegation_id,
-                                   Worksheet.registration_id.in_(members)))
+    team = sheet.group or sheet.delegation
+    if team is None and sheet.exercise.mode == "team" and sheet.registration is not None:
+        team = team_owner(sheet.exercise.course, sheet.registration)  # a team sheet not saved yet
+    if team is not None and sheet.registration_id is None:
+        member_of = Registration.group_id if isinstance(team, WorkingGroup) else Registration.delegation_id
+        members = sa.select(Registration.id).where(member_of == team.id)
+        if sheet.registration is not None:  # a team sheet not saved yet: the page's reader too
+            members = members.union(sa.select(sa.literal(sheet.registration.id)))
+        query = query.where(sa.or_(owner_column(team) == team.id, Worksheet.registration_id.in_(members)))
     else:
         registration = sheet.registration
         own = Worksheet.registration_id == registration.id
-        team = find_team(registration)  # never "delegation_id IS NULL": that is everyone's
-        query = query.where(sa.or_(own, Worksheet.delegation_id == team.id) if team else own)
+        team = team_owner(sheet.exercise.course, registration)  # never "… IS NULL": that is everyone's
+        query = query.where(sa.or_(own, owner_column(team) == team.id) if team else own)
     label_column = _label_column(sheet.exercise.module, key)
     rows = []
     for other in db.session.scalars(query.order_by(Worksheet.id)):

@@ -10,8 +10,10 @@ from ...web.loaders import get_managed_course, get_of_course
 from ...web.templates import add_helper, helper
 from ..forms import KIND_LABELS, ROLE_LABELS
 from ..models import AgendaSession
+from ..online import staff_links
 
 add_helper(timezone_choices)
+add_helper(staff_links)  # meeting links on the trainers' agenda
 
 
 @helper()

@@ -1,21 +1,20 @@
-"""The trainers' agenda builder: sessions, speakers, and a session's sign-in sheet PDF."""
+"""The trainers' agenda builder: sessions and a session's sign-in sheet PDF (speakers:
+``speakers``)."""
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from ...extensions import db
 from ...forms import choices, protect, render_form
 from ...i18n import _
 from ...i18n.fields import apply_languages
-from ...i18n.multilingual import MultilingualText
-from ...organisations import logos
 from ...web.files import pdf_response
 from ...web.loaders import get_managed_course
 from ...web.routes import Routes
 from .. import documents, operations
-from ..forms import SessionForm, SpeakerForm
-from ..models import AgendaSession, Speaker
+from ..forms import SessionForm
+from ..models import AgendaSession
 from .common import format_day, get_managed_session
 
 routes = Routes()
@@ -98,38 +97,6 @@ def delete(slug: str, session_id: int):
     db.session.commit()
     flash(_("The session is deleted."), "success")
     return redirect(url_for(".manage", slug=slug))
-
-
-@routes.route("/manage/courses/<slug>/speakers/", methods=["GET", "POST"])
-@routes.route("/manage/courses/<slug>/speakers/<int:speaker_id>", methods=["GET", "POST"])
-@login_required
-def speakers(slug: str, speaker_id: int | None = None):
-    """Facilitators, speakers and moderators: people who lead sessions without registering."""
-    course = get_managed_course(slug)
-    speaker = db.session.get(Speaker, speaker_id) if speaker_id else None
-    if speaker_id and (speaker is None or speaker.course_id != course.id):
-        abort(404)
-    form = SpeakerForm(obj=speaker)
-    apply_languages(form, course.second_languages, course.working_language)
-    form.bio.required = False
-    if form.validate_on_submit():
-        upload = form.photo.data
-        try:
-            photo = logos.store_upload(upload)
-        except logos.LogoRejected as problem:
-            form.photo.errors.append(str(problem))
-        else:
-            speaker = speaker or Speaker(course_id=course.id)
-            db.session.add(speaker)
-            speaker.name, speaker.title = form.name.data.strip(), (form.title.data or "").strip()
-            speaker.organisation = (form.organisation.data or "").strip()
-            speaker.bio = form.bio.data or MultilingualText()
-            if photo:
-                speaker.photo = photo
-            db.session.commit()
-            flash(_("%(name)s is saved.", name=speaker.name), "success")
-            return redirect(url_for(".speakers", slug=slug))
-    return render_form("agenda/speakers.html", form, course=course, speaker=speaker)
 
 
 @routes.route("/manage/courses/<slug>/sessions/<int:session_id>/sign-in.pdf")

@@ -1,15 +1,17 @@
-"""The public agenda, its PDF and iCalendar feed, and a participant's QR check-in."""
+"""The public agenda, its PDF and iCalendar feed (never with meeting links), a participant's
+own feed and PDF (with their join links once approved), their join link, and QR check-in."""
 from zoneinfo import ZoneInfo, available_timezones
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, redirect, render_template, request
 
 from ...extensions import db
 from ...forms import protect
+from ...security import CSP
 from ...i18n import current_language, page_for
 from ...web.files import pdf_response
 from ...web.loaders import get_course, get_registration, remembered_participant
 from ...web.routes import Routes
-from .. import checkin, documents, operations
+from .. import checkin, documents, online, operations
 from ..calendar import course_calendar
 from ..models import AgendaSession
 
@@ -34,20 +36,66 @@ def agenda_ics(slug: str):
 
 @routes.route("/p/<token>/agenda.ics")
 def my_agenda_ics(token: str):
-    """A participant's own calendar feed (a stable address): the course's sessions with the
-    meeting links, in the language they registered in unless they ask for another."""
-    registration = get_registration(token)
-    if registration.status not in ("approved", "pending", "waitlisted"):
-        abort(404)
-    response = calendar_response(registration.course, f"{registration.course.slug}-my-agenda.ics")
+    """A participant's own calendar feed (a stable address): the course's sessions with their
+    join links once approved, in the language they registered in unless they ask for another."""
+    registration = participant_with_agenda(token)
+    response = calendar_response(registration.course, f"{registration.course.slug}-my-agenda.ics",
+                                 online.join_links(registration, absolute=True))
     response.headers["Cache-Control"] = "private, no-store"  # a personal link: keep no copies
     return response
 
 
-def calendar_response(course, filename: str) -> Response:
-    response = Response(course_calendar(course, current_language()),
+@routes.route("/p/<token>/agenda.pdf")
+def my_agenda_pdf(token: str):
+    """The agenda PDF with the participant's own join links (once approved): following one
+    records their attendance."""
+    registration = participant_with_agenda(token)
+    links = online.join_links(registration, absolute=True)
+    response = pdf_response(documents.agenda_pdf(registration.course, links),
+                            f"agenda-{registration.course.slug}.pdf")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def participant_with_agenda(token: str):
+    """The participant of a personal link whose registration still stands (else 404)."""
+    registration = get_registration(token)
+    if registration.status not in ("approved", "pending", "waitlisted"):
+        abort(404)
+    return registration
+
+
+def calendar_response(course, filename: str, links: dict[int, str] | None = None) -> Response:
+    response = Response(course_calendar(course, current_language(), links),
                         mimetype="text/calendar")  # Flask adds "; charset=utf-8"
     response.headers["Content-Disposition"] = f"inline; filename={filename}"
+    return response
+
+
+@routes.route("/p/<token>/join/<uid>", methods=["GET", "POST"])
+def join(token: str, uid: str):
+    """A participant's own link to a session's meeting. Reading it only shows a page (mail
+    scanners open links); the page sends itself (or its button is pressed), which records
+    attendance during the session's window and then opens the meeting."""
+    registration = get_registration(token)
+    session = online.online_session(registration, uid)
+    if session is None:
+        abort(404)
+    if not online.sees_links(registration):
+        return render_template("agenda/join.html", course=session.course, session=session,
+                               registration=registration, state="not_approved"), 403
+    if request.method == "POST":
+        protect()
+        online.record_join(session, registration)
+        db.session.commit()
+        return redirect(session.online_url, 303)
+    page = render_template("agenda/join.html", course=session.course, session=session,
+                           registration=registration, state="open" if online.in_window(session) else "outside")
+    response = Response(page, mimetype="text/html")
+    origin = online.meeting_origin(session)
+    if origin:  # the form is answered by a redirect to the meeting: let the browser follow it
+        response.headers["Content-Security-Policy"] = CSP.replace("form-action 'self'",
+                                                                  f"form-action 'self' {origin}")
     return response
 
 
@@ -74,11 +122,13 @@ def self_checkin(session_id: int, code: str):
         state = "unknown"
     elif registration.course_id != session.course_id or registration.status != "approved":
         state = "not_registered"
+    elif not operations.has_started(session):
+        state = "not_started"  # participants check in once the session has started
     elif request.method == "POST":
         protect()
         operations.mark(session, registration, method="qr")
         db.session.commit()
         state = "done"
-    status = {"expired": 410, "unknown": 403, "not_registered": 403}.get(state, 200)
+    status = {"expired": 410, "unknown": 403, "not_registered": 403, "not_started": 409}.get(state, 200)
     return render_template("agenda/self_checkin.html", session=session, course=session.course,
                            registration=registration, state=state), status

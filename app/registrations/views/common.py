@@ -4,6 +4,7 @@ from flask_babel import format_date, format_datetime
 from ...reference import asean_members, ministries
 from ...web.templates import add_helper, helper
 from .. import operations
+from ..forms import ATTENDANCE_MODE_LABELS
 from ..labels import status_label
 from ..names import certificate_name, script_language
 
@@ -15,6 +16,12 @@ add_helper(lambda day, format="medium": format_date(day, format, rebase=False), 
 add_helper(format_datetime, "format_datetime")
 add_helper(asean_members, "asean_members")
 add_helper(ministries, "country_ministries")
+
+
+@helper()
+def attendance_mode_label(mode: str) -> str:
+    """In person or online (a hybrid course's participants)."""
+    return str(ATTENDANCE_MODE_LABELS.get(mode, mode))
 
 
 @helper()
@@ -32,7 +39,7 @@ def person_from(form, country: str) -> operations.Person:
         "full_name", "family_name", "given_names", "name_order", "honorific", "native_name",
         "address_as", "sex", "age_group", "organisation_type", "organisation", "position", "email",
         "language")}
-    for name in ("phone", "certificate_language", "dietary", "accessibility"):
-        if hasattr(form, name):
+    for name in ("phone", "certificate_language", "dietary", "accessibility", "attendance_mode"):
+        if getattr(form, name, None) is not None:  # a form may leave a field out
             data[name] = getattr(form, name).data or ""
     return operations.Person(country=country, ministry=form.ministry_code(), **data)

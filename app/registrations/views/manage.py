@@ -14,12 +14,14 @@ from ...web.files import xlsx_response
 from ...web.loaders import get_managed_course, get_of_course
 from ...web.routes import Routes
 from .. import listing, operations
-from ..exchange import ImportFileError, import_rows, read_table, write_csv, write_xlsx
+from ..exchange import import_rows, required_labels, write_csv, write_xlsx
 from ..forms import HONORIFICS, BulkForm, ImportForm, NominationLinkForm, RegistrationForm, \
     SEX_LABELS, StatusForm, organisation_type_choices
 from ..labels import STATUS_LABELS
 from ..models import STATUSES, Delegation, Registration, RegistrationEvent
+from ..tables import ImportFileError, read_table
 from .common import person_from
+from .list_rows import shown_rows
 
 routes = Routes()
 
@@ -27,20 +29,29 @@ routes = Routes()
 @routes.route("/manage/courses/<slug>/registrations/", methods=["GET", "POST"])
 @login_required
 def manage_list(slug: str):
+    """One page of the list (filters, search, sort and page in the URL) and the bulk change of
+    the ticked rows, or of every registration the filters match once the count is confirmed."""
     course = get_managed_course(slug)
     form = BulkForm()
+    args = request.args.to_dict()  # a plain dict: read a dozen times, mostly for absent keys
     if request.method == "POST" and form.validate_on_submit():
+        targets = listing.matching(course, args) if form.everyone.data else \
+            listing.chosen(course, form.selected.data)
+        if form.everyone.data and form.expected.data != len(targets):
+            return render_form("registrations/manage_bulk_confirm.html", form, course=course,
+                               total=len(targets), status_labels=STATUS_LABELS)
         changed = sum(operations.change_status(r, form.status.data, current_user, form.reason.data or "")
-                      for r in listing.chosen(course, form.selected.data))
+                      for r in targets)
         db.session.commit()
         flash(ngettext("%(num)d registration changed.", "%(num)d registrations changed.", changed), "success")
         return redirect(request.full_path)
-    return render_form("registrations/manage_list.html", form, course=course,
-                       countries=listing.countries(course),
-                       registrations=listing.matching(course, request.args),
-                       counts=listing.status_counts(course), duplicates=listing.duplicate_ids(course),
-                       statuses=STATUSES, status_labels=STATUS_LABELS, sex_labels=SEX_LABELS,
-                       organisation_types=organisation_type_choices(), args=request.args)
+    counts, countries = listing.tally(course)
+    page = listing.page(course, args, counts)
+    return render_form("registrations/manage_list.html", form, course=course, countries=countries,
+                       page=page, rows=shown_rows(page), counts=counts, statuses=STATUSES,
+                       status_labels=STATUS_LABELS, sex_labels=SEX_LABELS,
+                       organisation_types=organisation_type_choices(), args=args,
+                       page_sizes=listing.PAGE_SIZES)
 
 
 def get_managed_registration(slug: str, registration_id: int):
@@ -76,6 +87,7 @@ def manage_edit(slug: str, registration_id: int):
     course, registration = get_managed_registration(slug, registration_id)
     form = RegistrationForm(obj=registration)
     del form.consent, form.confirm_name
+    form.ask_attendance_mode(course.mode)
     if not form.is_submitted():
         form.ministry.data = f"{registration.country}:{registration.ministry}" if registration.ministry else \
             ("other" if registration.organisation_type == "government" else "")
@@ -135,7 +147,8 @@ def export(slug: str, format: str):
 @routes.route("/manage/courses/<slug>/registrations/import", methods=["GET", "POST"])
 @login_required
 def import_file(slug: str):
-    """Register everyone in a CSV or XLSX file, or no one, with a row-by-row report."""
+    """Register everyone in a CSV or XLSX file, or no one, with a row-by-row report (also of the
+    rows that asked for a place and went on the waitlist)."""
     course = get_managed_course(slug)
     form = ImportForm()
     report = None
@@ -149,10 +162,13 @@ def import_file(slug: str):
             if report.ok:
                 db.session.commit()
                 flash(_("%(count)d registrations imported.", count=report.imported), "success")
-                return redirect(url_for(".manage_list", slug=slug))
-            db.session.rollback()
+                if not report.notes:  # else the page lists who went on the waitlist
+                    return redirect(url_for(".manage_list", slug=slug))
+            else:
+                db.session.rollback()
     status_ok = report is None or report.ok
-    page, status = render_form("registrations/import.html", form, course=course, report=report)
+    page, status = render_form("registrations/import.html", form, course=course, report=report,
+                               required=required_labels(), statuses=STATUSES)
     return page, (status if status_ok else 400)
 
 

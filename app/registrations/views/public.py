@@ -3,6 +3,7 @@ import json
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 
+from ...agenda.online import join_links
 from ...agenda.operations import days
 from ...extensions import db
 from ...forms import render_form, protect
@@ -22,9 +23,10 @@ def register(slug: str):
     course = get_course(slug)
     state = operations.registration_state(course)
     form = RegistrationForm()
+    form.ask_attendance_mode(course.mode)
     if state != "open":
         return render_template("registrations/closed.html", course=course, state=state), \
-            200 if request.method == "GET" else 409
+            409 if request.method == "POST" else 200
     if form.validate_on_submit():
         registration = operations.register(
             course, person_from(form, form.country.data), submission_key=form.submission_key.data,
@@ -42,8 +44,10 @@ def nominate(slug: str, token: str):
     delegation = db.session.query(Delegation).filter_by(course_id=course.id, nomination_token=token).first()
     if delegation is None or not token:
         abort(404)
-    if operations.registration_state(course) != "open":
-        return render_template("registrations/closed.html", course=course, state="closed"), 409
+    state = operations.registration_state(course)
+    if state != "open":  # the page says why; only a sent form is refused
+        return render_template("registrations/closed.html", course=course, state=state,
+                               delegation=delegation), 409 if request.method == "POST" else 200
     form = NominationForm(country=delegation.country)
     if form.validate_on_submit():
         people = form.filled()
@@ -66,7 +70,7 @@ def personal(token: str):
     remember_participant(registration)
     return render_template("registrations/personal.html", registration=registration,
                            course=registration.course, welcome=request.args.get("welcome"),
-                           days=days(registration.course))
+                           days=days(registration.course), meeting_links=join_links(registration))
 
 
 @routes.route("/p/<token>/data.json")

@@ -42,7 +42,8 @@
     button.setAttribute("aria-pressed", present ? "true" : "false");
     button.classList.toggle("present", present);
     var items = queue();
-    items.push({registration_id: Number(button.dataset.id), present: present ? 1 : 0, key: key()});
+    items.push({registration_id: Number(button.dataset.id), present: present ? 1 : 0, key: key(),
+                confirm_early: list.dataset.early === "1" ? 1 : 0});  // "Mark anyway" before the start
     save(items);
     flush();
   });

@@ -8,7 +8,9 @@
   if (!form || !window.fetch || !window.URLSearchParams || !window.FormData || !window.CSS) { return; }
   var data = form.dataset;
   var statusLine = document.getElementById("save-status");
-  var META = {csrf_token: true, version: true, save_key: true, action: true};
+  // team: whose sheet this page shows; a save after the person was moved to another group is
+  // refused (409) and what they typed stays here and in the draft kept for this team's sheet.
+  var META = {csrf_token: true, version: true, save_key: true, action: true, team: true};
   var DELAY = 3000, RETRY = 15000;
   var timer = null, retryTimer = null, busy = false, again = false, leaving = false;
   var attempt = null;   // {key, fields, base}: one save, retried with the same key until answered
@@ -248,6 +250,7 @@
     params.append("csrf_token", data.csrf);
     params.append("version", sent.base);
     params.append("save_key", sent.key);
+    if (form.elements.team) { params.append("team", form.elements.team.value); }
     return params.toString();
   }
   function schedule(delay) {

@@ -34,7 +34,8 @@ def worksheet_list(registration) -> list:
         if exercise.module is not None:
             sheet = operations.find_sheet(exercise, registration)
             items.append(SimpleNamespace(exercise=exercise, module=exercise.module, sheet=sheet,
-                                         progress=sheet.progress if sheet else "empty"))
+                                         progress=sheet.progress if sheet else "empty",
+                                         team=operations.team_key(exercise, registration)))
     return items
 
 

@@ -133,8 +133,8 @@ def exercise(slug: str, key: str):
     found = exercises.lines(exercise)
     progress, country = request.args.get("progress", ""), request.args.get("country", "")
     shown = [line for line in found if (not progress or line.progress == progress) and
-             (not country or line.country == country)]
-    countries = sorted({line.country for line in found}, key=country_name)
+             (not country or country in line.countries)]
+    countries = sorted(set().union(*(line.countries for line in found)), key=country_name)
     return render_template("toolkit/manage/exercise.html", course=course, exercise=exercise,
                            module=exercise.module, lines=shown, counts=exercises.counts(found),
                            countries=countries, progress=progress, country=country,
@@ -217,6 +217,7 @@ def review_context(course, exercise, sheet, comment_form, return_form) -> dict:
         comments.setdefault(field, []).append(comment)
     return {"course": course, "exercise": exercise, "module": module, "sheet": sheet, "ctx": ctx,
             "members": operations.team_members(sheet), "comments": comments,
+            "team_name": operations.team_name(operations.owner_of(sheet)),
             "comment_form": comment_form, "return_form": return_form,
             **history.page_context(sheet, request.args.get("before"), url_for(
                 ".review", slug=course.slug, key=exercise.module_key, sheet_id=sheet.id))}

@@ -56,8 +56,11 @@ def my_sheet_pdf(token: str, key: str):
     registration = participant(token)
     exercise = exercise_of(registration, key)
     sheet = operations.find_sheet(exercise, registration)
-    owner = registration if exercise.mode != "team" else operations.find_team(registration) or \
-        Delegation(course_id=registration.course_id, country=registration.country)  # not stored
+    owner = registration if exercise.mode != "team" else \
+        operations.team_owner(registration.course, registration)
+    if owner is None and operations.grouped(registration.course):
+        abort(404)  # in no working group: no team sheet
+    owner = owner or Delegation(course_id=registration.course_id, country=registration.country)  # not stored
     languages = documents.sheet_languages(registration.course, registration.certificate_language)
     return _pdf(documents.in_languages(languages, lambda: ([documents.filled(exercise, sheet, owner)], {})),
                 key, registration.country)

@@ -34,8 +34,14 @@ def fill(token: str, key: str):
     if request.method != "POST":  # GET and HEAD only read: the sheet is made by its first save
         sheet = operations.find_sheet(exercise, registration) or filling.unsaved_sheet(exercise, registration)
         return page(sheet, registration, add=request.args.get("add"))
-    sheet = operations.sheet_for(exercise, registration)
     formdata = request.form.copy()
+    try:
+        operations.check_team(exercise, registration, formdata.get("team"))
+    except operations.TeamChanged as refused:  # nothing saved: the page shows what was typed
+        sheet = operations.find_sheet(exercise, registration) or filling.unsaved_sheet(exercise, registration)
+        return page(sheet, registration, notice=str(refused), kept=filling.typed_context(sheet, formdata),
+                    status=409)
+    sheet = operations.sheet_for(exercise, registration)
     action, _colon, target = formdata.get("action", "save").partition(":")
     if not csrf_ok():
         return page(sheet, registration, typed=formdata, status=400, notice=_(
@@ -76,9 +82,16 @@ def mark_removed(formdata, table: str, row_id: str) -> None:
 
 
 def page(sheet, registration, *, typed=None, formdata=None, result=None, missing=(), add=None,
-         notice=None, status=200):
-    """The fill page: the stored answers, or after a save the cells that did not save as typed."""
+         notice=None, kept=None, status=200):
+    """The fill page: the stored answers, or after a save the cells that did not save as typed
+    (``kept``: the context of a save refused because the team changed, shown read-only). A
+    participant in no working group sees why instead of a team sheet."""
     exercise, module = sheet.exercise, sheet.exercise.module
+    team = operations.team_for(exercise, registration)
+    if team.key == "none":
+        return render_template("toolkit/no_group.html", exercise=exercise, module=module,
+                               course=exercise.course, registration=registration, notice=notice,
+                               message=operations.no_group_message(), kept=kept), status
     ctx = operations.context(sheet)
     errors, conflicts = {}, []
     if typed is not None:  # nothing was saved: show exactly what was sent
@@ -107,8 +120,7 @@ def page(sheet, registration, *, typed=None, formdata=None, result=None, missing
         conflicts={note["key"]: note for note in conflicts}, missing=missing, comments=comments,
         computed=filling.computed_display(module, sheet.answers, ctx), example=filling.example(module),
         blank_rows=filling.blank_rows(form, module), cell_key=filling.cell_key, leaves=forms.leaves,
-        team=operations.team_members(sheet) if exercise.mode == "team" else [],
-        posted=request.method == "POST"), status
+        team=team, kept=kept, posted=request.method == "POST"), status
 
 
 @routes.route("/p/<token>/worksheets/<key>/history", methods=["GET", "POST"])
@@ -141,6 +153,10 @@ def autosave(token: str, key: str):
     exercise = exercise_of(registration, key, json=True)
     if not csrf_ok():
         return jsonify(error="csrf", message=_("This page was open for a long time.")), 400
+    try:
+        operations.check_team(exercise, registration, request.form.get("team"))
+    except operations.TeamChanged as refused:  # the page keeps what was typed (worksheet.js)
+        return jsonify(error=str(refused), moved=True), 409
     base = number(request.form.get("version"))
     for attempt in (1, 2):
         sheet = operations.sheet_for(exercise, registration)
