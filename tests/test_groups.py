@@ -147,6 +147,35 @@ def test_making_groups_again_asks_first_and_keeps_a_group_with_a_saved_sheet(cli
     assert count(Worksheet) == 1
 
 
+def test_a_new_draw_never_hands_a_saved_sheet_to_other_people(client, login, trainer, course, people,
+                                                                make_exercise):
+    """Random groups are all called "Group N": a new draw must not give Group 1's saved answers
+    to the new Group 1. The old group stays, empty, under an earlier name, with its sheet."""
+    generate(course, "random", size=4, seed=1)
+    writers = groups_of(course)["Group 1"]
+    exercise = make_exercise(course, "M11", mode="team")
+    old = db.session.scalar(sa.select(WorkingGroup).where(WorkingGroup.name == "Group 1"))
+    db.session.add(Worksheet(exercise=exercise, group_id=old.id, answers={"top_priorities": "ours"}, version=1))
+    db.session.commit()
+    login(trainer)
+    response = post(client, action="generate", by="random", size="4", seed="2")
+    assert "Groups with saved worksheets keep them" in response.get_data(as_text=True)
+    assert "Group 1" in response.get_data(as_text=True)
+    assert post(client, action="generate", by="random", size="4", seed="2", confirm="y").status_code == 302
+    after = groups_of(course)
+    assert after["Group 1"] != writers
+    assert after["Group 1 (earlier)"] == []
+    sheet = db.session.scalar(sa.select(Worksheet))
+    assert sheet.group.name == "Group 1 (earlier)" and sheet.answers == {"top_priorities": "ours"}
+    # the same draw again keeps every group, and the sheet of a group whose members stay
+    again = db.session.scalar(sa.select(WorkingGroup).where(WorkingGroup.name == "Group 2"))
+    db.session.add(Worksheet(exercise=exercise, group_id=again.id, answers={"top_priorities": "two"}, version=1))
+    db.session.commit()
+    generate(course, "random", size=4, seed=2, confirmed=True)
+    assert groups_of(course)["Group 2"] == after["Group 2"]
+    assert db.session.scalar(sa.select(WorkingGroup).where(WorkingGroup.id == again.id)).name == "Group 2"
+
+
 def test_bad_rule_values_are_refused_with_nothing_changed(client, login, trainer, course, people):
     login(trainer)
     for data in ({"by": "mixed", "groups": ""}, {"by": "mixed", "groups": "13"}, {"by": "random", "size": ""},

@@ -87,6 +87,18 @@ def holds_saved_sheet(group: WorkingGroup) -> bool:
         sa.or_(Worksheet.version > 0, Worksheet.comments.any()))) > 0
 
 
+def set_aside(group: WorkingGroup, taken: set[str]) -> None:
+    """Rename ``group`` "Name (earlier)" (numbered if need be), a name not in ``taken``."""
+    base = _("%(name)s (earlier)", name=group.name)
+    candidate, number = base[:NAME_LENGTH], 1
+    while candidate.casefold() in taken:
+        number += 1
+        candidate = f"{base[:NAME_LENGTH - 5]} ({number})"
+    taken.add(candidate.casefold())
+    group.name = candidate
+    db.session.flush()  # the new group may take the old name in the same transaction
+
+
 def delete_group(group: WorkingGroup) -> None:
     """Delete the group; its members are in no group afterwards. Refused while one of its
     worksheets holds answers: the trainer renames it or moves its members instead."""
@@ -138,15 +150,24 @@ def update_countries(course: Course) -> None:
 
 
 def replace(course: Course, plan: list[tuple[str, list[Registration]]]) -> list[WorkingGroup]:
-    """Make the groups of ``plan`` (name, members), in order, instead of the present ones:
-    a group of the same name is kept (with its sheets); others are deleted, except those
-    holding a saved worksheet, which stay, empty, after the new ones."""
+    """Make the groups of ``plan`` (name, members), in order, instead of the present ones.
+    A group of the same name is kept when it holds no saved worksheet, or when its members stay
+    the same; a group whose saved sheet belongs to other people than the plan's is set aside,
+    empty, under an earlier name (see :func:`set_aside`), so its sheet never changes hands.
+    Other groups are deleted, except those holding a saved worksheet, which stay, empty."""
+    before = {group.id: {person.id for person in group.members} for group in course.working_groups}
     existing = {group.name.casefold(): group for group in course.working_groups}
     for person in placeable(course):
         person.group = None
-    made = []
+    made, aside = [], []
+    taken = {name.casefold() for name, _members in plan} | set(existing)
     for position, (name, members) in enumerate(plan):
         group = existing.pop(name.casefold(), None)
+        if group is not None and before.get(group.id) != {person.id for person in members} \
+                and holds_saved_sheet(group):
+            set_aside(group, taken)
+            aside.append(group)
+            group = None
         if group is None:
             group = WorkingGroup(name=name, country="")
             course.working_groups.append(group)
@@ -154,8 +175,8 @@ def replace(course: Course, plan: list[tuple[str, list[Registration]]]) -> list[
         for person in members:
             person.group = group
         made.append(group)
-    for position, group in enumerate(existing.values(), start=len(plan)):
-        if holds_saved_sheet(group):
+    for position, group in enumerate([*aside, *existing.values()], start=len(plan)):
+        if group in aside or holds_saved_sheet(group):
             group.position = position
         else:
             delete_group(group)

@@ -22,7 +22,7 @@ from ..courses.models import Course
 from ..i18n import _, current_language, use_language
 from ..reference import country_name, ministries, organisation_types
 from ..registrations.models import Registration, WorkingGroup
-from .operations import NAME_LENGTH, GroupRefused, placeable, replace
+from .operations import NAME_LENGTH, GroupRefused, holds_saved_sheet, placeable, replace
 
 RULES = ("ministry", "organisation_type", "country", "mixed", "random")
 MAX_GROUPS = 200
@@ -54,12 +54,18 @@ def generate(course: Course, by: str, *, groups: int | None = None, size: int | 
         rule.update(size=size, seed=seed if seed is not None else secrets.randbelow(1_000_000))
     placed = sum(person.group_id is not None for person in people)
     if placed and not confirmed:
-        raise NeedsConfirmation(ngettext(
+        message = ngettext(
             "%(num)d participant is in a group already. Tick the box to replace the groups.",
-            "%(num)d participants are in groups already. Tick the box to replace the groups.", placed))
-    with use_language(course.working_language):
+            "%(num)d participants are in groups already. Tick the box to replace the groups.", placed)
+        holding = [group.name for group in course.working_groups if holds_saved_sheet(group)]
+        if holding:
+            message += " " + _("Groups with saved worksheets keep them, under an earlier name "
+                               "unless their members stay the same: %(names)s.",
+                               names=", ".join(holding))
+        raise NeedsConfirmation(message)
+    with use_language(course.working_language):  # group names, "(earlier)" included
         plan = named(PLANS[by](people, rule))
-    made = replace(course, plan)
+        made = replace(course, plan)
     course.group_rule = rule
     return made
 

@@ -34,7 +34,9 @@ def valid(form):
 
 def posted_group(course, posted) -> WorkingGroup:
     number = posted.get("group", "")
-    return get_of_course(WorkingGroup, int(number), course) if number.isdigit() else abort(404)
+    if not number.isdigit() or len(number) > 9:  # beyond any id (PostgreSQL's integer)
+        abort(404)
+    return get_of_course(WorkingGroup, int(number), course)
 
 
 def choose_grouping(course, posted) -> str:

@@ -1,9 +1,9 @@
 """What the agenda's pages share: the managed session of a URL and the template helpers."""
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from flask_babel import format_date, format_time
 
+from ...courses.dates import venue_zone
 from ...courses.forms import timezone_choices
 from ...registrations.models import Registration
 from ...web.loaders import get_managed_course, get_of_course
@@ -16,9 +16,7 @@ add_helper(timezone_choices)
 add_helper(staff_links)  # meeting links on the trainers' agenda
 
 
-@helper()
-def course_zone(course) -> ZoneInfo:
-    return ZoneInfo(course.timezone)
+add_helper(venue_zone, "course_zone")  # the venue's zone, for templates
 
 
 @helper("format_time")

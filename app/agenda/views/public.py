@@ -2,11 +2,10 @@
 own feed and PDF (with their join links once approved), their join link, and QR check-in."""
 from zoneinfo import ZoneInfo, available_timezones
 
-from flask import Response, abort, redirect, render_template, request
+from flask import Response, abort, render_template, request
 
 from ...extensions import db
 from ...forms import protect
-from ...security import CSP
 from ...i18n import current_language, page_for
 from ...web.files import pdf_response
 from ...web.loaders import get_course, get_registration, remembered_participant
@@ -84,19 +83,19 @@ def join(token: str, uid: str):
     if not online.sees_links(registration):
         return render_template("agenda/join.html", course=session.course, session=session,
                                registration=registration, state="not_approved"), 403
+    state = "open" if online.in_window(session) else "outside"
+    counted = state == "open"
     if request.method == "POST":
         protect()
         online.record_join(session, registration)
         db.session.commit()
-        return redirect(session.online_url, 303)
-    page = render_template("agenda/join.html", course=session.course, session=session,
-                           registration=registration, state="open" if online.in_window(session) else "outside")
-    response = Response(page, mimetype="text/html")
-    origin = online.meeting_origin(session)
-    if origin:  # the form is answered by a redirect to the meeting: let the browser follow it
-        response.headers["Content-Security-Policy"] = CSP.replace("form-action 'self'",
-                                                                  f"form-action 'self' {origin}")
-    return response
+        # Opened by navigation from the page, not by a redirect answering the form: a meeting
+        # address that redirects again (to a regional server, a sign-in) would break the form's
+        # Content-Security-Policy on the way.
+        state = "going"
+    return render_template("agenda/join.html", course=session.course, session=session,
+                           registration=registration, state=state, counted=counted,
+                           meeting_url=session.online_url if online.meeting_origin(session) else "")
 
 
 @routes.route("/courses/<slug>/agenda.pdf")
