@@ -13,14 +13,17 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
     )
 
-    from . import config, core, database, extensions, i18n, reference, security
+    from . import (compression, config, core, database, extensions, i18n, reference, security,
+                   static_files)
     from .pdf import compat as weasyprint_compat
 
     config.configure(app, test_config)
     database.configure(app)
     extensions.configure(app)
+    compression.configure(app)  # first after_request registered: it runs last, on the final body
     i18n.configure(app)
     security.configure(app)
+    static_files.configure(app)
     reference.validate()
     weasyprint_compat.install()  # stops here, naming the patch, if WeasyPrint changed under us
     register_features(app)

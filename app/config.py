@@ -35,6 +35,11 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         UPLOAD_FOLDER=env.get("UPLOAD_FOLDER") or str(instance / "uploads"),
         MAX_CONTENT_LENGTH=int(env.get("MAX_UPLOAD_BYTES", 8 * 1024 * 1024)),
         MAX_LOGO_BYTES=1024 * 1024,
+        # Rendered agenda and worksheet PDFs, by content (app/pdf/cache.py): the folder may be
+        # emptied at any time; past the size, the least recently served go first.
+        PDF_CACHE_FOLDER=env.get("PDF_CACHE_FOLDER") or str(instance / "cache" / "pdf"),
+        PDF_CACHE_MAX_BYTES=int(env.get("PDF_CACHE_MAX_MB", 500)) * 1024 * 1024,
+        PDF_CACHE_MAX_AGE_DAYS=int(env.get("PDF_CACHE_MAX_AGE_DAYS", 30)),
         # Sessions: HttpOnly always; Secure once the app is served over TLS.
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

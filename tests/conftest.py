@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from app import create_app
 from app.auth.models import User
@@ -42,6 +43,7 @@ def app(tmp_path_factory):
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url(tmp),
         "UPLOAD_FOLDER": str(tmp / "uploads"),
+        "PDF_CACHE_FOLDER": str(tmp / "pdf-cache"),
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": None,
     })
@@ -181,6 +183,21 @@ def make_exercise(db):
         return exercise
 
     return make
+
+
+@pytest.fixture
+def writes(db):
+    """The INSERT/UPDATE/DELETE statements sent while the test runs."""
+    sent = []
+
+    def record(conn, cursor, statement, *args):
+        if statement.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            sent.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    yield sent
+    event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

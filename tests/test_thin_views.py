@@ -4,7 +4,6 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from app.agenda import operations as agenda
 from app.agenda.operations import SessionDetails, save_session
@@ -32,21 +31,6 @@ def person(course, db, email, name=None):
         organisation_type="cso", organisation="Example", email=email), notify=False)
     db.session.commit()
     return registration
-
-
-@pytest.fixture
-def writes(db):
-    """The INSERT/UPDATE/DELETE statements sent while the test runs."""
-    sent = []
-
-    def record(conn, cursor, statement, *args):
-        if statement.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
-            sent.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    yield sent
-    event.remove(engine, "before_cursor_execute", record)
 
 
 def test_certificate_settings_page_of_a_new_course_stores_nothing(client, course, db, login, writes):

@@ -1,16 +1,62 @@
 """The agenda and per-session sign-in sheets as printable PDFs (through :mod:`app.pdf`)."""
 from datetime import date
+from functools import lru_cache
+from pathlib import Path
 from types import SimpleNamespace
 
+import sqlalchemy as sa
+from flask import current_app
 from flask_babel import format_date
 
 from ..certificates.languages import document_languages
-from ..courses.models import Course
+from ..certificates.models import CertificateSettings
+from ..courses.models import Course, CourseObjective, CourseOrganisation
 from ..i18n import _, current_language, format_date_range, timezone_label, use_language
-from ..pdf import render_pdf
+from ..organisations.models import Organisation
+from ..pdf import cache, render_pdf
+from ..registrations.models import Registration
+from . import online
 from .forms import KIND_LABELS, ROLE_LABELS
 from .operations import attendees, days
-from .models import AgendaSession
+from .models import AgendaSession, SessionLead, Speaker
+
+
+COURSE = sa.bindparam("course_id", type_=sa.Integer)  # the course whose documents are keyed
+
+
+def course_content() -> list:
+    """What the course's documents show of the course itself, as parts of a cache key
+    (:func:`app.pdf.cache.content`, the course's id as ``course_id``): the course, its
+    objectives, organisers and donors (their logos by file name: a new logo is a new file),
+    certificate settings (they choose the documents' languages), sessions, who leads them and
+    those speakers."""
+    sessions = sa.select(AgendaSession.id).where(AgendaSession.course_id == COURSE)
+    linked = sa.select(CourseOrganisation.organisation_id).where(
+        CourseOrganisation.course_id == COURSE)
+    return [cache.rows("course", Course, Course.id == COURSE),
+            cache.rows("objective", CourseObjective, CourseObjective.course_id == COURSE),
+            cache.rows("link", CourseOrganisation, CourseOrganisation.course_id == COURSE),
+            cache.rows("organisation", Organisation, Organisation.id.in_(linked)),
+            cache.rows("settings", CertificateSettings, CertificateSettings.course_id == COURSE),
+            cache.rows("session", AgendaSession, AgendaSession.course_id == COURSE),
+            cache.rows("lead", SessionLead, SessionLead.session_id.in_(sessions)),
+            cache.rows("speaker", Speaker, Speaker.course_id == COURSE)]
+
+
+@lru_cache(maxsize=None)
+def _agenda_content():
+    return sa.union_all(*course_content())
+
+
+def agenda_file(course: Course, reader: Registration | None = None) -> Path:
+    """The agenda PDF from the cache (rendered once per content and language): the public one,
+    or with ``reader``'s own join links when they may see them (one file per person then)."""
+    personal = online.sees_links(reader)
+    key = cache.key("agenda", current_language(), current_app.config["BASE_URL"],
+                    reader.token if personal else None,
+                    cache.content(_agenda_content(), course_id=course.id))
+    return cache.get_or_render(key, lambda: agenda_pdf(
+        course, online.join_links(reader, absolute=True) if personal else None), "agenda")
 
 
 def agenda_pdf(course: Course, links: dict[int, str] | None = None) -> bytes:

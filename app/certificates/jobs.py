@@ -21,6 +21,7 @@ from ..database import utcnow
 from ..extensions import db
 from ..registrations.models import Registration
 from ..links import verify_url
+from . import storage
 from .job_state import describe, fail, lease_seconds, lock_wait_seconds, table
 from .models import Certificate, IssueJob
 
@@ -81,6 +82,8 @@ def _issue_and_render(job_id: int, heartbeat: jobs.Heartbeat) -> None:
     workers = 2 if current_app.config.get("REDIS_URL") else 1
     _merged, paths = render_batch(certificates, verify_url_for, folder, workers=workers,
                                   progress=progress)
+    for certificate, path in zip(certificates, paths):  # downloads send these from now on
+        storage.keep(certificate, path.read_bytes())
     with zipfile.ZipFile(folder / "certificates.zip", "w", zipfile.ZIP_STORED) as archive:
         for path in paths:  # PDFs are compressed already
             archive.write(path, path.name)

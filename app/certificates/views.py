@@ -11,10 +11,10 @@ from ..jobs import QueueUnavailable
 from ..organisations import logos
 from ..registrations.models import Registration
 from ..typography import missing_glyphs
-from ..web.files import pdf_response, zip_response
+from ..web.files import pdf_response, stored_pdf_response, zip_response
 from ..web.loaders import get_managed_course, get_of_course, get_registration
 from ..web.templates import add_helper
-from . import operations, settings as certificate_settings
+from . import operations, settings as certificate_settings, storage
 from .forms import ConfirmForm, IssueForm, ReasonForm, SettingsForm
 from .jobs import job_folder
 from .models import Certificate, IssueJob
@@ -112,14 +112,15 @@ def issue_one(slug: str, registration_id: int):
     if form.validate_on_submit():
         try:
             operations.settings_for(course)
-            operations.issue(registration, current_user, form.reason.data or "",
-                             confirmed_early=form.confirmed_early())
+            certificate = operations.issue(registration, current_user, form.reason.data or "",
+                                           confirmed_early=form.confirmed_early())
         except operations.EarlyIssue as refusal:
             return ask_to_confirm(course, refusal, form.reason.data or "")
         except operations.IssueRefused as problem:
             flash(str(problem), "error")
         else:
             db.session.commit()
+            storage.keep_issued([certificate])
             flash(_("The certificate is issued."), "success")
     return redirect(url_for(".manage", slug=slug))
 
@@ -143,7 +144,7 @@ def reissue(slug: str, certificate_id: int):
     course, certificate = get_managed_certificate(slug, certificate_id)
     protect()
     try:
-        operations.reissue(certificate, current_user, ConfirmForm().confirmed_early())
+        replacement = operations.reissue(certificate, current_user, ConfirmForm().confirmed_early())
     except operations.EarlyIssue as refusal:
         return ask_to_confirm(course, refusal)
     except operations.IssueRefused as problem:
@@ -151,6 +152,7 @@ def reissue(slug: str, certificate_id: int):
         flash(str(problem), "error")
     else:
         db.session.commit()
+        storage.keep_issued([replacement])
         flash(_("A new certificate replaces the old one."), "success")
     return redirect(url_for(".manage", slug=slug))
 
@@ -159,7 +161,7 @@ def reissue(slug: str, certificate_id: int):
 @login_required
 def download(slug: str, certificate_id: int):
     course, certificate = get_managed_certificate(slug, certificate_id)
-    return pdf_response(render(certificate), f"{certificate.number}.pdf")
+    return stored_pdf_response(storage.pdf(certificate), f"{certificate.number}.pdf", private=True)
 
 
 @bp.route("/manage/courses/<slug>/certificates/jobs/<int:job_id>/<any(merged, zip):kind>")
@@ -222,7 +224,8 @@ def mine(token: str):
         return render_template("certificates/not_issued.html", registration=registration,
                                course=registration.course,
                                revoked=any(c.status == "revoked" for c in registration.certificates)), 404
-    return pdf_response(render(valid[-1]), f"certificate-{valid[-1].number}.pdf")
+    return stored_pdf_response(storage.pdf(valid[-1]), f"certificate-{valid[-1].number}.pdf",
+                               private=True)
 
 
 @bp.route("/verify/<code>")

@@ -14,6 +14,8 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from werkzeug.exceptions import HTTPException
 from werkzeug.security import safe_join
 
+from ..static_files import FINGERPRINT_QUERY
+
 log = logging.getLogger(__name__)
 
 # It names no real host (.invalid is reserved); the fetcher answers for it from disk.
@@ -65,13 +67,15 @@ class AppFetcher(URLFetcher):
         """The file on disk that ``url`` names, or None if it is not one we serve."""
         parts = urlsplit(url)
         path = unquote(parts.path)
-        if f"{parts.scheme}://{parts.netloc}" != ORIGIN or parts.query \
+        if f"{parts.scheme}://{parts.netloc}" != ORIGIN \
                 or not path.startswith(self.script_root + "/"):
             return None
         try:
             endpoint, values = self.adapter.match(path[len(self.script_root):], method="GET")
         except HTTPException:
             return None
+        if parts.query and not (endpoint == "static" and FINGERPRINT_QUERY.fullmatch(parts.query)):
+            return None  # the only query allowed: a static file's fingerprint (url_for adds it)
         if endpoint == "static":
             found, root = safe_join(str(self.static_folder), values["filename"]), self.static_folder
         elif endpoint == "organisations.logo" and _LOGO_NAME.fullmatch(values["name"]):

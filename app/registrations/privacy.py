@@ -3,6 +3,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from ..certificates import storage
 from ..courses.models import Course
 from ..database import utcnow
 from ..extensions import db
@@ -51,6 +52,7 @@ def anonymise(registration: Registration) -> None:
     registration.anonymised_at = utcnow()
     for event in registration.events:
         event.reason = ""
+    storage.forget(registration.certificates)  # printed with their name
     db.session.flush()
 
 

@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -21,12 +23,13 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from ..paths import ROOT
+from ..agenda.documents import COURSE, course_content
 from ..certificates.languages import document_languages
 from ..courses.models import Course
 from ..extensions import db
 from ..i18n import _, current_language, localize, use_language
 from ..i18n.languages import endonym
-from ..pdf import render_document, write_document
+from ..pdf import cache, render_document, write_document
 from ..reference import country_name
 from ..registrations.models import Delegation, Registration, WorkingGroup
 from . import figures, forms, operations
@@ -271,6 +274,59 @@ def _country_pack(course: Course, country: str, only: Registration | None):
             "country": title, "members": members,
             "organisers": course.organisations("organiser") + course.organisations("donor")}
     return sheets, {"pack": pack}
+
+
+# --- the same documents from the cache ---------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def _content(sheets: bool):
+    """What a course's worksheet PDFs are made from, for their cache key (one query, the
+    course's id as ``course_id``): the course's own (:func:`app.agenda.documents.course_content`:
+    header, sessions, facilitators, logos, languages) and its exercises; with ``sheets``, every
+    worksheet of the course (its version stands for its answers: every save makes one), every
+    participant (names, teams, groups, languages), the country teams and the working groups. A
+    sheet's references to other sheets, a pack's members and teams: all in there."""
+    exercises = sa.select(Exercise.id).where(Exercise.course_id == COURSE)
+    parts = [*course_content(), cache.rows("exercise", Exercise, Exercise.course_id == COURSE)]
+    if sheets:
+        parts += [cache.rows("sheet", Worksheet, Worksheet.exercise_id.in_(exercises),
+                             skip=("answers",)),
+                  cache.rows("person", Registration, Registration.course_id == COURSE),
+                  cache.rows("team", Delegation, Delegation.course_id == COURSE),
+                  cache.rows("group", WorkingGroup, WorkingGroup.course_id == COURSE)]
+    return sa.union_all(*parts)
+
+
+def _cached(course: Course | None, kind: str, render: Callable[[], bytes], *parts,
+            sheets: bool = True) -> Path:
+    """A worksheet PDF of ``course`` from the cache: rendered once per content and language."""
+    content = cache.content(_content(sheets), course_id=course.id) if course is not None else None
+    key = cache.key("toolkit", kind, current_language(), *parts, content)
+    return cache.get_or_render(key, render, "worksheet")
+
+
+def sheet_file(exercise: Exercise, sheet: Worksheet | None, owner,
+               person: str | None = None) -> Path:
+    """One filled sheet (``sheet`` None: nothing saved yet) of ``owner`` (a person, a country
+    team or a working group, maybe not stored yet), in ``person``'s language where the course's
+    settings say so."""
+    course = exercise.course
+    return _cached(course, "sheet", lambda: in_languages(
+        sheet_languages(course, person), lambda: ([filled(exercise, sheet, owner)], {})),
+        exercise.id, sheet.id if sheet is not None else None,
+        type(owner).__name__, owner.id, owner.country, person)
+
+
+def blank_file(module: Module, course: Course | None = None) -> Path:
+    """:func:`blank_pdf` from the cache (its key leaves out the course's worksheets)."""
+    return _cached(course, "blank", lambda: blank_pdf(module, course), module.key, sheets=False)
+
+
+def pack_file(course: Course, country: str, only: Registration | None = None) -> Path:
+    """:func:`country_pack_pdf` from the cache."""
+    return _cached(course, "pack", lambda: country_pack_pdf(course, country, only), country,
+                   only.id if only is not None else None,
+                   only.certificate_language if only is not None else None)
 
 
 def type_label(spec) -> str:

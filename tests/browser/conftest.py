@@ -15,7 +15,8 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 @pytest.fixture(scope="session")
 def live_server(app):
     """Serve a second app on the same database, with CSRF on as in production."""
-    served = create_app({**{key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "UPLOAD_FOLDER")},
+    served = create_app({**{key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "UPLOAD_FOLDER",
+                                                              "PDF_CACHE_FOLDER")},
                          "SECRET_KEY": "browser-tests", "WTF_CSRF_ENABLED": True})
     server = make_server("127.0.0.1", 0, served, threaded=True)
     served.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"  # links point here

@@ -7,7 +7,7 @@ from flask import Response, abort, render_template, request
 from ...extensions import db
 from ...forms import protect
 from ...i18n import current_language, page_for
-from ...web.files import pdf_response
+from ...web.files import stored_pdf_response
 from ...web.loaders import get_course, get_registration, remembered_participant
 from ...web.routes import Routes
 from .. import checkin, documents, online, operations
@@ -49,10 +49,9 @@ def my_agenda_pdf(token: str):
     """The agenda PDF with the participant's own join links (once approved): following one
     records their attendance."""
     registration = participant_with_agenda(token)
-    links = online.join_links(registration, absolute=True)
-    response = pdf_response(documents.agenda_pdf(registration.course, links),
-                            f"agenda-{registration.course.slug}.pdf")
-    response.headers["Cache-Control"] = "private, no-store"
+    response = stored_pdf_response(documents.agenda_file(registration.course, registration),
+                                   f"agenda-{registration.course.slug}.pdf")
+    response.headers["Cache-Control"] = "private, no-store"  # their join links: keep no copies
     return response
 
 
@@ -103,7 +102,7 @@ def pdf(slug: str):
     """The agenda on A4, in the course's working language and the reader's (or the languages
     the course's certificate settings choose)."""
     course = get_course(slug)
-    return pdf_response(documents.agenda_pdf(course), f"agenda-{course.slug}.pdf")
+    return stored_pdf_response(documents.agenda_file(course), f"agenda-{course.slug}.pdf")
 
 
 @routes.route("/checkin/<int:session_id>/<code>", methods=["GET", "POST"])

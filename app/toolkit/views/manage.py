@@ -12,7 +12,7 @@ from ...forms import Form, choices, protect, render_form
 from ...i18n import _, _l, current_language
 from ...i18n.fields import MultilingualField, apply_languages
 from ...reference import country_name, is_country
-from ...web.files import pdf_response, xlsx_response
+from ...web.files import stored_pdf_response, xlsx_response
 from ...web.loaders import get_managed_course
 from ...web.routes import Routes
 from .. import documents, exchange, exercises, history, operations
@@ -242,7 +242,8 @@ def sheet_pdf(slug: str, key: str, sheet_id: int):
     if sheet is None or sheet.exercise.course_id != course.id or sheet.exercise.module_key != key \
             or sheet.exercise.module is None:
         abort(404)
-    return pdf_response(documents.worksheet_pdf(sheet), f"{key}-{sheet.country}-{sheet.id}.pdf")
+    path = documents.sheet_file(sheet.exercise, sheet, documents.owner_of(sheet))
+    return stored_pdf_response(path, f"{key}-{sheet.country}-{sheet.id}.pdf", private=True)
 
 
 @routes.route("/courses/<slug>/exercises/pack/<country>.pdf")
@@ -251,4 +252,5 @@ def pack_pdf(slug: str, country: str):
     course = get_managed_course(slug)
     if not is_country(country) or not operations.country_team(course, country):
         abort(404)
-    return pdf_response(documents.country_pack_pdf(course, country), f"{course.slug}-{country}.pdf")
+    return stored_pdf_response(documents.pack_file(course, country), f"{course.slug}-{country}.pdf",
+                               private=True)

@@ -3,7 +3,7 @@ participant's own worksheet PDFs."""
 from flask import abort, render_template, request
 
 from ...registrations.models import Delegation
-from ...web.files import pdf_response
+from ...web.files import stored_pdf_response
 from ...web.loaders import get_course
 from ...web.routes import Routes
 from .. import documents, figures, forms, operations
@@ -16,8 +16,8 @@ from .common import exercise_of, participant
 routes = Routes()
 
 
-def _pdf(data: bytes, *names: str):
-    return pdf_response(data, "-".join(names) + ".pdf")
+def _pdf(path, *names: str, private: bool = True):
+    return stored_pdf_response(path, "-".join(names) + ".pdf", private=private)
 
 
 @routes.route("/toolkit/")
@@ -47,7 +47,7 @@ def blank_pdf_view(key: str):
     module = get(key) or abort(404)
     slug = request.args.get("course")
     course = get_course(slug) if slug else None
-    return _pdf(documents.blank_pdf(module, course), module.key, "blank")
+    return _pdf(documents.blank_file(module, course), module.key, "blank", private=False)
 
 
 @routes.route("/p/<token>/worksheets/<key>.pdf")
@@ -61,8 +61,7 @@ def my_sheet_pdf(token: str, key: str):
     if owner is None and operations.grouped(registration.course):
         abort(404)  # in no working group: no team sheet
     owner = owner or Delegation(course_id=registration.course_id, country=registration.country)  # not stored
-    languages = documents.sheet_languages(registration.course, registration.certificate_language)
-    return _pdf(documents.in_languages(languages, lambda: ([documents.filled(exercise, sheet, owner)], {})),
+    return _pdf(documents.sheet_file(exercise, sheet, owner, registration.certificate_language),
                 key, registration.country)
 
 
@@ -70,5 +69,5 @@ def my_sheet_pdf(token: str, key: str):
 def my_pack_pdf(token: str):
     """The team's sheets and the participant's own, in one PDF."""
     registration = participant(token)
-    return _pdf(documents.country_pack_pdf(registration.course, registration.country, only=registration),
+    return _pdf(documents.pack_file(registration.course, registration.country, only=registration),
                 registration.course.slug, registration.country)

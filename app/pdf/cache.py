@@ -1,0 +1,236 @@
+"""Rendered PDFs kept on disk, so a document is laid out once per content, not once per request.
+
+A document's key is a digest of everything that can change what it shows:
+
+- :func:`app_version`: the app's code, templates, translations, toolkit modules, certificate
+  layouts and the versions of the libraries that lay out and localise, read once per process (a
+  deployment restarts the processes);
+- :func:`content`: the database rows the document is made from, every column, read in ONE
+  query (rows of several tables as one ``UNION ALL`` of :func:`rows`);
+- whatever else the caller passes: the reader's language, a participant's own links…
+
+So a change to any input gives another key, hence another file: nothing is invalidated, nothing
+can be served stale. :func:`get_or_render` serves the key's file, or renders it once: requests
+for the same key wait on a lock file (``fcntl.flock``: every thread and process of ONE machine;
+servers sharing a cache folder over the network would each render their own copy) while the
+first renders. Files are written aside and moved into place (``os.replace``), so a reader sees a
+whole file or none; a file that is not a whole PDF is never served. Old entries are removed once
+the folder grows past ``PDF_CACHE_MAX_BYTES`` (least recently served first) or were not served
+for ``PDF_CACHE_MAX_AGE_DAYS``.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import tempfile
+import threading
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Callable
+from contextlib import contextmanager
+from functools import cache, reduce
+from importlib import metadata
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..extensions import db
+from ..paths import ROOT
+
+# What is laid out in this process, by kind ("agenda", "worksheet", "certificate"…): tests read it.
+renders: Counter = Counter()
+
+# The app's own files that shape a document, and the libraries that do (their versions).
+SOURCES = ("app", "templates", "translations", "certificate_layouts", "toolkit_modules")
+SKIPPED = {".pyc", ".po", ".pot", ".md"}
+LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "fonttools", "babel", "flask-babel", "pyicu",
+             "jinja2", "segno", "pikepdf")
+LOCK_STRIPES = 64  # lock files, shared by the keys whose digest falls on them
+TRIM_EVERY = 60  # seconds between two looks at the folder's size
+
+
+@cache
+def app_version() -> str:
+    """A digest of the app's files and libraries that shape documents (computed once a process)."""
+    digest = hashlib.sha256()
+    for top in SOURCES:
+        for path in sorted((ROOT / top).rglob("*")):
+            if path.is_file() and path.suffix not in SKIPPED and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    for name in LIBRARIES:
+        try:
+            digest.update(f"{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name}=-".encode())
+    return digest.hexdigest()
+
+
+def key(*parts) -> str:
+    """A document's cache key: the app's version and ``parts`` (values with a stable ``repr``:
+    strings, numbers, None, and tuples or lists of them, e.g. :func:`content`)."""
+    digest = hashlib.sha256(app_version().encode())
+    for part in parts:
+        digest.update(b"\0" + repr(part).encode())
+    return digest.hexdigest()[:48]
+
+
+def rows(name: str, table, *criteria, skip: tuple[str, ...] = ()):
+    """A part of :func:`content`: every column of ``table``'s rows matching ``criteria`` (a
+    column added later is in too), each row as one text under ``name``: each value as its
+    length, a colon and itself, ``-`` for NULL, so two different rows never read alike. ``skip``
+    leaves out columns another one stands for (a worksheet's answers: its version)."""
+    columns = [column for column in sa.inspect(table).columns if column.name not in skip]
+
+    colon, null = sa.literal_column("':'", sa.Text), sa.literal_column("'-'", sa.Text)
+
+    def text(column):
+        value = sa.cast(column, sa.Text)
+        return sa.func.coalesce(
+            sa.cast(sa.func.length(value), sa.Text).op("||")(colon).op("||")(value), null)
+
+    joined = reduce(lambda left, right: left.op("||")(right), [text(c) for c in columns])
+    return sa.select(sa.literal_column(f"'{name}'", sa.Text).label("part"),
+                     joined.label("row")).select_from(table).where(*criteria)
+
+
+def content(statement, **values) -> tuple:
+    """The rows of ``statement`` (``sa.union_all`` of :func:`rows`, its bound parameters given
+    by ``values``): one query, in a stable order. Build the statement once and keep it (e.g. with
+    ``functools.cache``, the course as a ``sa.bindparam``): making it costs more than running it."""
+    return tuple(sorted(tuple(row) for row in db.session.execute(statement, values)))
+
+
+# --- the files ------------------------------------------------------------------------------
+
+def folder() -> Path:
+    return Path(current_app.config["PDF_CACHE_FOLDER"])
+
+
+def path_of(name: str) -> Path:
+    return folder() / name[:2] / f"{name}.pdf"
+
+
+def get_or_render(name: str, render: Callable[[], bytes], kind: str = "pdf") -> Path:
+    """The file of key ``name``: from the cache, or ``render()`` once and kept."""
+    path = path_of(name)
+    if complete(path):
+        _touch(path)
+        return path
+    with locked(name):
+        if not complete(path):  # another request may have made it while this one waited
+            data = render()
+            renders[kind] += 1
+            atomic_write(path, data)
+    trim()
+    return path
+
+
+def complete(path: Path) -> bool:
+    """Whether ``path`` holds a whole PDF (a cut or damaged file is rendered again, never sent)."""
+    try:
+        with open(path, "rb") as handle:
+            if handle.read(5) != b"%PDF-":
+                return False
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - 1024))
+            return b"%%EOF" in handle.read()
+    except OSError:
+        return False
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".part-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def locked(name: str):
+    """Hold the lock of ``name`` (one of :data:`LOCK_STRIPES` lock files) for every thread and
+    process of this machine; not re-entrant."""
+    locks = folder() / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    stripe = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16) % LOCK_STRIPES
+    with open(locks / f"{stripe:02d}.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _touch(path: Path) -> None:
+    """Mark the file as just served (the trimming keeps what is served most recently)."""
+    try:
+        if time.time() - path.stat().st_mtime > 60:
+            os.utime(path)
+    except OSError:
+        pass
+
+
+_last_trim = [0.0]
+
+
+def trim(force: bool = False) -> None:
+    """Remove entries not served for ``PDF_CACHE_MAX_AGE_DAYS``, then the least recently served
+    ones while the folder holds more than ``PDF_CACHE_MAX_BYTES`` (down to 80 % of it)."""
+    now = time.time()
+    if not force and now - _last_trim[0] < TRIM_EVERY:
+        return
+    _last_trim[0] = now
+    limit = current_app.config["PDF_CACHE_MAX_BYTES"]
+    oldest = now - current_app.config["PDF_CACHE_MAX_AGE_DAYS"] * 86400
+    entries = []
+    for path in folder().glob("??/*"):  # the two-letter folders of path_of, not locks/
+        try:
+            found = path.stat()
+        except OSError:
+            continue
+        if path.name.startswith(".part-"):  # left by a process that stopped while writing
+            if found.st_mtime < now - 3600:
+                path.unlink(missing_ok=True)
+        elif found.st_mtime < oldest:
+            path.unlink(missing_ok=True)
+        else:
+            entries.append((found.st_mtime, found.st_size, path))
+    total = sum(size for _mtime, size, _path in entries)
+    if total <= limit:
+        return
+    for mtime, size, path in sorted(entries):
+        if total <= limit * 0.8 or mtime > now - 2 * TRIM_EVERY:  # never what is being served
+            break
+        path.unlink(missing_ok=True)
+        total -= size
+
+
+# --- strong ETags -----------------------------------------------------------------------------
+
+_etags: OrderedDict = OrderedDict()
+_etags_lock = threading.Lock()
+
+
+def etag_of(path: Path) -> str:
+    """A strong ETag of a file: the digest of its bytes, worked out once per version of it."""
+    found = path.stat()
+    stamp = (str(path), found.st_ino, found.st_mtime_ns, found.st_size)
+    with _etags_lock:
+        if stamp in _etags:
+            _etags.move_to_end(stamp)
+            return _etags[stamp]
+    value = hashlib.sha256(path.read_bytes()).hexdigest()[:32]
+    with _etags_lock:
+        _etags[stamp] = value
+        while len(_etags) > 4096:
+            _etags.popitem(last=False)
+    return value
