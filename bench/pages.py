@@ -13,6 +13,13 @@ a later visit (the HTML, plus what the browser must ask again: assets whose Cach
 it keep them are not asked, the others are revalidated with their ETag, a 304 carrying no
 body). Ends with `course_first_bytes=… course_later_bytes=…` (br) for the course page.
 
+CPU and SQL (in-process, no server needed; ``--cpu-only`` for this part alone): the seeded demo
+course on a throw-away SQLite file, each page asked ``--cpu-requests`` times through Flask's test
+client, each request in its own app context as in production: CPU ms per request
+(``time.process_time``) and SQL statements per request, next to a bare "ok" route; the public
+pages above and what participants (personal page, worksheet list) and trainers (registrations,
+attendance, certificates, exercises) look at.
+
 Sends only to the given loopback URL, a bounded number of requests, then stops.
 """
 import argparse
@@ -156,6 +163,59 @@ def transfer(base: str, pages: list[str]) -> dict:
     return results
 
 
+def in_process(pages: list[str], requests: int) -> None:
+    """CPU ms and SQL statements per request of each page, served in-process from the demo."""
+    import os
+    import tempfile
+
+    import sqlalchemy as sa
+    from sqlalchemy import event
+
+    from app import create_app
+    from app.courses.models import Course
+    from app.demo import SLUG, TRAINER
+    from app.extensions import db
+    from app.registrations.models import Registration
+
+    tmp = tempfile.mkdtemp()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db", "SECRET_KEY": "bench",
+                      "WTF_CSRF_ENABLED": False, "UPLOAD_FOLDER": tmp,
+                      "PDF_CACHE_FOLDER": os.path.join(tmp, "pdf-cache")})
+    app.add_url_rule("/bench-bare", "bench_bare", lambda: "ok")
+    password = "bench-password-1"
+    os.environ["DEMO_TRAINER_PASSWORD"] = password
+    with app.app_context():  # the set-up's own context; each request below gets a fresh one
+        db.create_all()
+        assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+        token = db.session.scalar(sa.select(Registration.token).join(Course).where(
+            Course.slug == SLUG, Registration.status == "approved").order_by(Registration.id))
+        engine = db.engine
+    manage = f"/manage/courses/{SLUG}"
+    participant_pages = [f"/p/{token}/", f"/p/{token}/worksheets/"]
+    staff_pages = [f"{manage}/registrations/", f"{manage}/attendance", f"{manage}/certificates/",
+                   f"/courses/{SLUG}/exercises", f"/courses/{SLUG}/exercises/M11/"]
+    visitor, trainer = app.test_client(), app.test_client()
+    response = trainer.post("/login", data={"email": TRAINER, "password": password})
+    assert response.status_code == 302, response.status_code
+    sent = []
+    event.listen(engine, "before_cursor_execute", lambda *args, **kwargs: sent.append(1))
+    print(f"\nCPU and SQL per request, in-process (demo course, SQLite, {requests} requests each)")
+    print(f"{'page':48} {'CPU ms':>8} {'SQL':>5} {'× bare':>7}")
+    bare_ms = None
+    for page in ["/bench-bare", *pages, *participant_pages, *staff_pages]:
+        client = trainer if page in staff_pages else visitor
+        for _ in range(3):  # warm up: templates compiled, caches filled
+            assert client.get(page).status_code == 200, page
+        sent.clear()
+        started = time.process_time()
+        for _ in range(requests):
+            client.get(page)
+        cpu_ms = (time.process_time() - started) * 1000 / requests
+        bare_ms = bare_ms or cpu_ms
+        label = f"{page} (bare)" if page == "/bench-bare" else page
+        print(f"{label[:48]:48} {cpu_ms:8.2f} {len(sent) // requests:5d} {cpu_ms / bare_ms:7.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -165,11 +225,18 @@ def main() -> None:
     parser.add_argument("--page", action="append", default=[],
                         help="another page to measure (a path), e.g. a personal link")
     parser.add_argument("--transfer-only", action="store_true", help="only the transferred bytes")
+    parser.add_argument("--cpu-only", action="store_true",
+                        help="only CPU and SQL per page, in-process (no server needed)")
+    parser.add_argument("--cpu-requests", type=int, default=50)
     args = parser.parse_args()
     host = urlsplit(args.base).hostname
     if host not in ("127.0.0.1", "localhost", "::1"):
         parser.error("benchmarks only run against this machine")
     pages = PAGES + args.page
+    if not args.transfer_only:
+        in_process(PAGES, args.cpu_requests)
+    if args.cpu_only:
+        return
     if not args.transfer_only:
         latency(args.base, pages, args.requests, args.concurrency)
     results = transfer(args.base, pages)

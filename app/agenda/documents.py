@@ -63,7 +63,7 @@ def agenda_pdf(course: Course, links: dict[int, str] | None = None) -> bytes:
     """The agenda on A4, in the course's working language and the reader's (or the languages
     the course's certificate settings choose). ``links``: the meeting link to print for each
     online session (an approved participant's join links); the public agenda has none."""
-    agenda = days(course)
+    agenda = days(course, shown=True)
     day_list = [day["day"] for day in agenda]
     wording = [_wording(course, language, day_list) for language in languages(course)]
     return render_pdf("agenda.html", course=course, agenda=agenda, wording=wording, links=links or {},

@@ -5,6 +5,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..courses.models import Course
 from ..database import utcnow
@@ -86,11 +88,28 @@ def move_session(session: AgendaSession, minutes: int) -> None:
     save_session(course, session, details)
 
 
-def days(course: Course) -> list[dict]:
-    """The agenda by day; each day's sessions grouped into time slots, parallel ones side by side."""
+def shown_sessions(course: Course) -> list[AgendaSession]:
+    """The course's sessions with what the agenda shows of each, their leads and exercises, in
+    three queries however many there are."""
+    sessions = db.session.scalars(sa.select(AgendaSession).where(AgendaSession.course_id == course.id)
+                                  .order_by(AgendaSession.starts_at, AgendaSession.room)
+                                  .options(selectinload(AgendaSession.leads))).all()
+    if "sessions" in sa.inspect(course).unloaded:
+        set_committed_value(course, "sessions", list(sessions))
+    by_session: dict[int | None, list] = {}
+    for exercise in course.exercises:
+        by_session.setdefault(exercise.session_id, []).append(exercise)
+    for session in sessions:
+        set_committed_value(session, "exercises", by_session.get(session.id, []))
+    return sessions
+
+
+def days(course: Course, shown: bool = False) -> list[dict]:
+    """The agenda by day; each day's sessions grouped into time slots, parallel ones side by side.
+    ``shown``: with each session's leads and exercises loaded (for the agenda's pages)."""
     result = []
     by_day: dict[date, list[AgendaSession]] = {}
-    for session in course.sessions:
+    for session in (shown_sessions(course) if shown else course.sessions):
         by_day.setdefault(session.local(session.starts_at).date(), []).append(session)
     for day in sorted(by_day):
         slots: list[list[AgendaSession]] = []

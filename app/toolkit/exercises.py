@@ -36,6 +36,19 @@ def answered(exercise: Exercise) -> int:
         Worksheet.exercise_id == exercise.id, Worksheet.version > 0))
 
 
+def answered_by_exercise(course: Course) -> dict[int, int]:
+    """:func:`answered` for each of the course's exercises, in one query: exercise id → count."""
+    return {exercise_id: count for exercise_id, count in db.session.execute(
+        sa.select(Worksheet.exercise_id, sa.func.count(Worksheet.id)).join(Exercise).where(
+            Exercise.course_id == course.id, Worksheet.version > 0).group_by(Worksheet.exercise_id))}
+
+
+def course_exercises(course: Course) -> list[Exercise]:
+    """The course's exercises in order, with their sessions: two queries at most, however many."""
+    course.sessions  # noqa: B018 - each exercise's session is then found without a query of its own
+    return course.exercises
+
+
 def add_exercise(course: Course, key: str) -> Exercise:
     """Add the toolkit module ``key`` to the course, after its other exercises."""
     if get(key) is None:

@@ -12,7 +12,7 @@ from ..registrations.models import Registration, WorkingGroup
 from . import forms
 from .teams import (  # noqa: F401 - who fills which sheet, part of this module's interface
     SaveRefused, Team, TeamChanged, check_team, country_team, fills_worksheets, find_sheet,
-    find_team, group_members, grouped, may_edit, may_fill, no_group_message, owner_column,
+    find_sheets, find_team, group_members, grouped, may_edit, may_fill, no_group_message, owner_column,
     owner_of, sheet_for, team_for, team_key, team_members, team_name, team_of, team_owner)
 from .translation import translate
 from .fields import Context

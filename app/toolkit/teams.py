@@ -112,6 +112,25 @@ def find_sheet(exercise: Exercise, registration: Registration) -> Worksheet | No
     return db.session.scalar(sa.select(Worksheet).where(Worksheet.exercise_id == exercise.id, owner))
 
 
+def find_sheets(exercises: list[Exercise], registration: Registration) -> dict[int, Worksheet]:
+    """:func:`find_sheet` for each of ``exercises`` (of one course) in one query: exercise id →
+    the sheet saved yet."""
+    if not exercises:
+        return {}
+    team = team_owner(exercises[0].course, registration)
+    own = [exercise.id for exercise in exercises if exercise.mode != "team"]
+    shared = [exercise.id for exercise in exercises if exercise.mode == "team" and team is not None]
+    wanted = []
+    if own:
+        wanted.append(sa.and_(Worksheet.exercise_id.in_(own), Worksheet.registration_id == registration.id))
+    if shared:
+        wanted.append(sa.and_(Worksheet.exercise_id.in_(shared), owner_column(team) == team.id))
+    if not wanted:
+        return {}
+    return {sheet.exercise_id: sheet
+            for sheet in db.session.scalars(sa.select(Worksheet).where(sa.or_(*wanted)))}
+
+
 def sheet_for(exercise: Exercise, registration: Registration, create: bool = True) -> Worksheet | None:
     """The worksheet ``registration`` fills for ``exercise`` (their own, or their team's), made
     when ``create`` (only in a POST: on SQLite a GET cannot safely write). Raises

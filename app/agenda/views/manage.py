@@ -24,7 +24,7 @@ routes = Routes()
 @login_required
 def manage(slug: str):
     course = get_managed_course(slug)
-    return render_template("agenda/manage.html", course=course, days=operations.days(course))
+    return render_template("agenda/manage.html", course=course, days=operations.days(course, shown=True))
 
 
 @routes.route("/manage/courses/<slug>/agenda/new", methods=["GET", "POST"])

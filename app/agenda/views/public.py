@@ -22,7 +22,7 @@ def public(slug: str):
     """The agenda in the venue's zone, or in the reader's own zone when they ask (?tz=)."""
     course = get_course(slug)
     zone = request.args.get("tz") if request.args.get("tz") in available_timezones() else None
-    return render_template("agenda/public.html", course=course, days=operations.days(course),
+    return render_template("agenda/public.html", course=course, days=operations.days(course, shown=True),
                            shown_zone=ZoneInfo(zone or course.timezone), other_zone=zone)
 
 

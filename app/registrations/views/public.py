@@ -70,7 +70,7 @@ def personal(token: str):
     remember_participant(registration)
     return render_template("registrations/personal.html", registration=registration,
                            course=registration.course, welcome=request.args.get("welcome"),
-                           days=days(registration.course), meeting_links=join_links(registration))
+                           days=days(registration.course, shown=True), meeting_links=join_links(registration))
 
 
 @routes.route("/p/<token>/data.json")

@@ -1,11 +1,53 @@
 // Worksheet autosave. Saves 3 s after the last change and when the page is hidden or left; keeps
 // unsaved changes in this browser (offline, reload, expired session) until the server has them;
 // shows teammates' rows and edits, and asks the person to choose where both changed one answer.
-// Without this script the form still saves with its buttons.
+// Without this script the form still saves with its buttons (and the page draws every choice list).
 (function () {
   "use strict";
   var form = document.getElementById("worksheet");
-  if (!form || !window.fetch || !window.URLSearchParams || !window.FormData || !window.CSS) { return; }
+  if (!form) { return; }
+
+  // --- choices: a row's select holds only its answer and its tick list only the ticked boxes;
+  // each column's full list is in one <template id="options-<table>-<input>">, copied in when the
+  // select is first used and, for tick lists, on load. Without this script the page loads with
+  // every list in full (fill.html).
+  function each(list, callback) { Array.prototype.forEach.call(list, callback); }
+  function fullList(element) {  // once per input: "actions-3-status" → #options-actions-status
+    if (element.filled || !element.closest(".row-card")) { return null; }
+    element.filled = true;
+    var template = document.getElementById("options-" + element.id.replace(/^([^-]+)-[^-]+-/, "$1-"));
+    return template ? template.content.cloneNode(true) : null;
+  }
+  function fillSelect(select) {
+    var options = fullList(select), value = select.value;
+    if (!options) { return; }
+    select.textContent = "";
+    select.appendChild(options);
+    select.value = value;
+  }
+  function fillTicks(list) {
+    var items = fullList(list), ticked = {};
+    if (!items) { return; }
+    each(list.querySelectorAll("input:checked"), function (input) { ticked[input.value] = true; });
+    each(items.querySelectorAll("li"), function (item, index) {
+      var input = item.querySelector("input");
+      input.name = list.id;  // a row's inputs: id and name alike ("actions-0-partners")
+      input.id = list.id + "-" + index;
+      input.checked = !!ticked[input.value];
+      item.querySelector("label").htmlFor = input.id;
+    });
+    list.textContent = "";
+    list.appendChild(items);
+  }
+  function fillChoices(root) { each(root.querySelectorAll("ul[id]"), fillTicks); }
+  function choosing(event) {
+    if (event.target.tagName === "SELECT") { fillSelect(event.target); }
+  }
+  fillChoices(form);
+  form.addEventListener("pointerdown", choosing, true);
+  form.addEventListener("focusin", choosing);
+
+  if (!window.fetch || !window.URLSearchParams || !window.FormData || !window.CSS) { return; }
   var data = form.dataset;
   var statusLine = document.getElementById("save-status");
   // team: whose sheet this page shows; a save after the person was moved to another group is
@@ -32,7 +74,6 @@
     return Array.prototype.map.call(bytes, function (byte) { return alphabet[byte % 64]; }).join("");
   }
   function byName(name) { return form.querySelectorAll('[name="' + CSS.escape(name) + '"]'); }
-  function each(list, callback) { Array.prototype.forEach.call(list, callback); }
   function base() { return form.elements.version.value; }
   function fields() {
     var params = new URLSearchParams();
@@ -77,6 +118,7 @@
     card.dataset.rowId = rowId || random(8);
     card.querySelector('[name$="-row_id"]').value = card.dataset.rowId;
     card.querySelector(".remove-row").value = "remove_row:" + table + ":" + card.dataset.rowId;
+    fillChoices(card);
     box.querySelector(".rows").appendChild(card);
     renumber(box);
     return card;
@@ -88,6 +130,7 @@
   function setValues(name, values) {
     each(byName(name), function (input) {
       if (input.type === "checkbox" || input.type === "radio") { input.checked = values.indexOf(input.value) !== -1; return; }
+      if (input.tagName === "SELECT") { fillSelect(input); }
       var value = values.length ? values[0] : "";
       if (input === document.activeElement && same(input.value, value)) { return; }
       if (input.value !== value) { input.value = value; }

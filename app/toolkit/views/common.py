@@ -12,6 +12,7 @@ from ...i18n import _, page_for, timezone_label
 from ...registrations.operations import find_by_token
 from ...web.templates import add_helper, helper
 from .. import operations
+from ..exercises import course_exercises
 from ..labels import progress_label
 from ..models import Exercise
 from ..translation import translate
@@ -30,9 +31,11 @@ def has_endpoint(name: str) -> bool:
 def worksheet_list(registration) -> list:
     """The course's exercises, in order, with the progress of ``registration``'s sheets."""
     items = []
-    for exercise in registration.course.exercises:
+    exercises = course_exercises(registration.course)
+    sheets = operations.find_sheets(exercises, registration)
+    for exercise in exercises:
         if exercise.module is not None:
-            sheet = operations.find_sheet(exercise, registration)
+            sheet = sheets.get(exercise.id)
             items.append(SimpleNamespace(exercise=exercise, module=exercise.module, sheet=sheet,
                                          progress=sheet.progress if sheet else "empty",
                                          team=operations.team_key(exercise, registration)))

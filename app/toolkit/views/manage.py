@@ -111,8 +111,9 @@ def save(course, exercise: Exercise, forms: dict):
 
 def manage_context(course, forms) -> dict:
     used = {exercise.module_key for exercise in course.exercises}
+    answered = exercises.answered_by_exercise(course)
     return {"course": course, "forms": forms,
-            "answered": {e.id: exercises.answered(e) for e in course.exercises},
+            "answered": {e.id: answered.get(e.id, 0) for e in course.exercises},
             "available": [(key, module) for key, module in modules().items() if key not in used]}
 
 

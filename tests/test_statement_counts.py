@@ -1,0 +1,115 @@
+"""No N+1 where a participant or a trainer looks: each page sends the same number of SQL
+statements for a course of 5 participants, 2 sessions and 3 exercises as for one of 50, 8 and 8
+(with the sessions' speakers, everyone's attendance, worksheets and certificates), and the
+personal page at most ten."""
+from datetime import date, time
+
+import pytest
+from sqlalchemy import event
+
+from app.agenda.models import Speaker
+from app.agenda.operations import SessionDetails, mark, save_session
+from app.certificates.operations import issue_all_eligible
+from app.i18n.multilingual import MultilingualText
+from app.registrations.operations import Person, register
+from app.toolkit.models import Exercise
+from app.toolkit.operations import record
+from app.toolkit.teams import sheet_for
+
+COUNTRIES = ("VN", "TH", "KH", "ID")
+SLUG = "counts-2025"
+PAGES = {
+    "personal": "/p/{token}/",
+    "worksheets": "/p/{token}/worksheets/",
+    "registrations": f"/manage/courses/{SLUG}/registrations/",
+    "attendance": f"/manage/courses/{SLUG}/attendance",
+    "certificates": f"/manage/courses/{SLUG}/certificates/",
+    "exercises": f"/courses/{SLUG}/exercises",
+    "exercise": f"/courses/{SLUG}/exercises/M11/",
+}
+
+
+MODULES = [("M1", "individual"), ("M11", "team"), ("M2", "individual"), ("M3", "team"),
+           ("M4", "individual"), ("M5", "team"), ("M6", "individual"), ("M7", "team")]
+
+
+@pytest.fixture
+def course(make_course, make_user):
+    return make_course(trainer=make_user(email="counts@example.org"), slug=SLUG,
+                       start_date=date(2025, 4, 9), end_date=date(2025, 4, 11))
+
+
+def grow(db, course, people: int, sessions: int, exercises: int) -> None:
+    """Bring the course to ``sessions`` sessions, each led by a speaker, ``exercises`` exercises
+    tied to them, and ``people`` approved participants, each attending every session, with their
+    worksheets saved and a certificate."""
+    trainer = course.trainers[0]
+    for index in range(len(course.sessions), sessions):
+        speaker = Speaker(course_id=course.id, name=f"Speaker {index}", organisation="Example")
+        db.session.add(speaker)
+        db.session.flush()
+        save_session(course, None, SessionDetails(
+            day=date(2025, 4, 9 + index // 4), start=time(8 + 2 * (index % 4)),
+            end=time(9 + 2 * (index % 4)), title=MultilingualText(en=f"Session {index}"),
+            leads=[(speaker.id, "speaker")]))
+    db.session.flush()
+    for key, mode in MODULES[len(course.exercises):exercises]:
+        db.session.add(Exercise(course=course, module_key=key, mode=mode,
+                                position=len(course.exercises),
+                                session=course.sessions[len(course.exercises) % sessions]))
+    db.session.flush()
+    for index in range(course.registrations.count(), people):
+        register(course, Person(
+            full_name=f"Person {index:03d}", sex="female", age_group="35-44",
+            country=COUNTRIES[index % len(COUNTRIES)], organisation_type="cso",
+            organisation="Example", email=f"p{index:03d}@example.org"),
+            notify=False, status="approved")
+    db.session.flush()
+    for person in course.registrations:
+        for session in course.sessions:
+            mark(session, person, method="trainer", by=trainer)  # again: changes nothing
+        for exercise in course.exercises:
+            sheet = sheet_for(exercise, person)
+            if not sheet.version:
+                record(sheet, {}, base_version=0, registration=person)
+    db.session.flush()
+    issue_all_eligible(course, trainer)
+    db.session.commit()
+
+
+def statements(db, client, path: str) -> list[str]:
+    sent = []
+
+    def note(conn, cursor, statement, *args):
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    return sent
+
+
+def counts(db, client, participant, course) -> dict[str, int]:
+    first = min(course.registrations, key=lambda person: person.id)
+    return {name: len(statements(db, participant if path.startswith("/p/") else client,
+                                 path.format(token=first.token)))
+            for name, path in PAGES.items()}
+
+
+def test_every_page_costs_the_same_statements_for_5_or_50_participants(app, client, db, course,
+                                                                         login):
+    login(course.trainers[0])
+    participant = app.test_client()
+    grow(db, course, people=5, sessions=2, exercises=3)
+    few = counts(db, client, participant, course)
+    grow(db, course, people=50, sessions=8, exercises=8)
+    many = counts(db, client, participant, course)
+    assert many == few
+    assert few["personal"] <= 10, few
+    first = min(course.registrations, key=lambda person: person.id)
+    page = participant.get(f"/p/{first.token}/").get_data(as_text=True)
+    assert "Session 7" in page and "Speaker 7" in page and "Download my certificate" in page
+    assert page.count('class="card"') == 8  # every worksheet, with its progress
