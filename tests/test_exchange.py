@@ -18,7 +18,7 @@ PEOPLE = [
     Person(full_name="NGUYEN THI HA", family_name="Nguyễn", given_names="Thị Hà",
            name_order="family_first", honorific="Bà", native_name="Nguyễn Thị Hà",
            address_as="Chị Hà", sex="female", age_group="35-44", country="VN",
-           organisation_type="government", ministry="moha", position="Chuyên viên",
+           organisation_type="government", ministry="moha", position="Chuyên viên", province="Hà Nội",
            email="ha.nguyen@example.org", phone="+84 24 3824 0000", language="vi",
            dietary="Ăn chay", accessibility=""),
     Person(full_name="SOMCHAI JAIDEE", family_name="Jaidee", given_names="Somchai",
@@ -31,7 +31,7 @@ PEOPLE = [
 ]
 COMPARED = ("full_name", "family_name", "given_names", "name_order", "honorific", "native_name",
             "address_as", "certificate_name", "sex", "age_group", "country", "organisation_type",
-            "ministry", "organisation", "position", "email", "phone", "language",
+            "ministry", "organisation", "position", "province", "email", "phone", "language",
             "certificate_language", "dietary", "accessibility")
 HEADER = ("Full name,Sex,Age group,Country,Type of organisation,Email\n")
 
@@ -79,8 +79,10 @@ def test_csv_is_utf8_with_a_bom_ordered_by_country_without_secrets(course):
     assert rows[0] == [str(label) for _field, label in COLUMNS]
     assert [row[10] for row in rows[1:]] == ["ID", "TH", "VN"]
     assert "สมชาย ใจดี" in rows[2] and "Bà Nguyễn Thị Hà" in rows[3]
-    assert rows[1][19].startswith("'=")  # a formula typed by a participant is not run
-    assert rows[3][16] == "+84 24 3824 0000"  # phone numbers stay as they are
+    at = [name for name, _label in COLUMNS].index
+    assert rows[1][at("dietary")].startswith("'=")  # a formula typed by a participant is not run
+    assert rows[3][at("phone")] == "+84 24 3824 0000"  # phone numbers stay as they are
+    assert rows[3][at("province")] == "Hà Nội"
     assert rows[1][-1].endswith("Z") and rows[1][-2] == "approved"
     tokens = [r.token for r in course.registrations]
     assert not any(token in data.decode("utf-8-sig") for token in tokens)
@@ -92,7 +94,8 @@ def test_xlsx_has_a_bold_frozen_header_and_no_formulas(course):
     sheet = load_workbook(io.BytesIO(stream.getvalue())).active
     assert sheet.freeze_panes == "A2"
     assert sheet["A1"].value == "Full name" and sheet["A1"].font.bold
-    assert sheet.cell(row=2, column=20).data_type == "s"
+    dietary = [name for name, _label in COLUMNS].index("dietary") + 1
+    assert sheet.cell(row=2, column=dietary).data_type == "s"
     assert sheet.column_dimensions["A"].width > 8
 
 

@@ -127,6 +127,31 @@ def test_random_groups_have_the_size_asked_and_the_same_seed_draws_the_same(cour
     assert isinstance(course.group_rule["seed"], int)  # a new draw records its number
 
 
+def test_groups_by_province_fold_case_and_accents_and_gather_those_who_gave_none(
+        client, login, trainer, course, people):
+    provinces = ["Hà Nội", "Ha Noi", "HÀ NỘI", " hà  nội ", "Đà Nẵng", "Da Nang", "TP. Hồ Chí Minh",
+                 "", "", "Huế", "Hue", "Hà Nam"]
+    for person, province in zip(people, provinces):
+        person.province = province
+    db.session.commit()
+    login(trainer)
+    page = client.get(PAGE).get_data(as_text=True)
+    assert '<option value="province">By province</option>' in page
+
+    response = post(client, action="generate", by="province")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert groups_of(course) == {
+        "Hà Nội": ["Person 01 VN", "Person 02 VN", "Person 03 VN", "Person 04 VN"],
+        "Đà Nẵng": ["Person 05 ID", "Person 06 ID"],  # the first spelling typed, on a tie
+        "TP. Hồ Chí Minh": ["Person 07 ID"],
+        "Huế": ["Person 10 TH", "Person 11 TH"],
+        "Hà Nam": ["Person 12 TH"],  # not Hà Nội: only case and accents are folded
+        "Province not given": ["Person 08 ID", "Person 09 TH"]}
+    assert [group.name for group in course.working_groups][-1] == "Province not given"
+    assert course.group_rule == {"by": "province"}
+    assert "The groups were last made: By province." in client.get(PAGE).get_data(as_text=True)
+
+
 def test_making_groups_again_asks_first_and_keeps_a_group_with_a_saved_sheet(client, login, trainer, course,
                                                                              people, make_exercise):
     login(trainer)

@@ -57,6 +57,40 @@ def test_a_participant_registers_and_reaches_their_personal_page(client, make_co
     assert registration.token in message.body
 
 
+CSO = {"organisation_type": "cso", "organisation": "Foundation for Women"}
+
+
+def test_the_province_is_optional_stored_trimmed_and_shown_and_edited_by_staff(
+        client, make_course, make_user, login, db):
+    trainer = make_user(email="prov@example.org")
+    make_course(slug="reg-2030", start_date=date(2030, 4, 9), end_date=date(2030, 4, 11), trainer=trainer)
+    assert 'name="province"' in client.get("/courses/reg-2030/register").get_data(as_text=True)
+    too_long = client.post("/courses/reg-2030/register", data=form_data(province="x" * 121, **CSO))
+    assert too_long.status_code == 400 and count(Registration) == 0
+    assert "x" * 121 in too_long.get_data(as_text=True)  # nothing typed is lost
+    response = client.post("/courses/reg-2030/register",
+                           data=form_data(province=" Chiang\x07 Mai ", submission_key="key-p", **CSO))
+    assert response.status_code == 302
+    registration = db.session.scalar(sa.select(Registration))
+    assert registration.province == "Chiang Mai"
+    without = client.post("/courses/reg-2030/register",
+                          data=form_data(email="other@example.org", submission_key="key-q", **CSO))
+    assert without.status_code == 302
+    other = db.session.scalar(sa.select(Registration).where(Registration.email == "other@example.org"))
+    assert other.province == ""
+
+    login(trainer)
+    detail = f"/manage/courses/reg-2030/registrations/{registration.id}"
+    page = client.get(detail).get_data(as_text=True)
+    assert "Province or city" in page and "Chiang Mai" in page
+    edit = client.get(f"{detail}/edit").get_data(as_text=True)
+    assert 'value="Chiang Mai"' in edit
+    response = client.post(f"{detail}/edit", data=form_data(province="Phuket", **CSO))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Registration, registration.id).province == "Phuket"
+
+
 def test_a_double_submit_creates_one_registration(client, make_course):
     make_course(slug="twice-2030", start_date=date(2030, 4, 9), end_date=date(2030, 4, 11))
     data = form_data(organisation_type="cso", organisation="AMAN Indonesia")

@@ -12,6 +12,7 @@ GROUPING_LABELS = {"country": _l("Country teams: one worksheet per country (the 
 RULE_LABELS = {"ministry": _l("By ministry or agency"),
                "organisation_type": _l("By type of organisation"),
                "country": _l("By country"),
+               "province": _l("By province"),
                "mixed": _l("Mixed: countries and sexes spread evenly over the groups"),
                "random": _l("Random")}
 

@@ -3,6 +3,8 @@
 - ``{"by": "ministry"}``: one group per ministry or agency (the same ministry of several
   countries together; people from no ministry by their type of organisation);
 - ``{"by": "organisation_type"}``, ``{"by": "country"}``: one group per type, per country;
+- ``{"by": "province"}``: one group per province or city as typed (spellings that differ only in
+  case or accents together), then one for those who gave none;
 - ``{"by": "mixed", "groups": N}``: N groups, each country's people and each sex spread as evenly
   as the numbers allow;
 - ``{"by": "random", "size": N, "seed": S}``: groups of at most N, drawn at random; the same seed
@@ -22,9 +24,10 @@ from ..courses.models import Course
 from ..i18n import _, current_language, use_language
 from ..reference import country_name, ministries, organisation_types
 from ..registrations.models import Registration, WorkingGroup
+from ..registrations.names import fold
 from .operations import NAME_LENGTH, GroupRefused, holds_saved_sheet, placeable, replace
 
-RULES = ("ministry", "organisation_type", "country", "mixed", "random")
+RULES = ("ministry", "organisation_type", "country", "province", "mixed", "random")
 MAX_GROUPS = 200
 
 
@@ -133,6 +136,17 @@ def by_country(people, rule):
     return by_key(people, lambda p: p.country, lambda code, _members: country_name(code))
 
 
+def by_province(people, rule):
+    """Named by the spelling most members typed (the first typed on a tie); those who gave no
+    province last."""
+    def typed_most(_key, members):
+        return Counter(person.province.strip() for person in members).most_common(1)[0][0]
+
+    plan = by_key([p for p in people if fold(p.province)], lambda p: fold(p.province), typed_most)
+    missing = [p for p in people if not fold(p.province)]
+    return plan + ([(_("Province not given"), missing)] if missing else [])
+
+
 def numbered(count: int) -> list[str]:
     return [_("Group %(number)d", number=number) for number in range(1, count + 1)]
 
@@ -174,4 +188,4 @@ def drawn(people, rule):
 
 
 PLANS = {"ministry": by_ministry, "organisation_type": by_organisation_type, "country": by_country,
-         "mixed": mixed, "random": drawn}
+         "province": by_province, "mixed": mixed, "random": drawn}

@@ -39,6 +39,7 @@ COLUMNS = [
     ("ministry", _l("Ministry or agency")),
     ("organisation", _l("Organisation")),
     ("position", _l("Position")),
+    ("province", _l("Province or city")),
     ("email", _l("Email")),
     ("phone", _l("Phone")),
     ("language", _l("Preferred language")),

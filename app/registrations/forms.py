@@ -108,6 +108,7 @@ class PersonForm(Form):
                                description=_l("For government, only if your ministry is not listed."))
     position = StringField(_l("Position"), validators=[Optional(), Length(max=200)],
                            render_kw={"autocomplete": "organization-title"})
+    province = StringField(_l("Province or city"), validators=[Optional(), Length(max=120)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)],
                        render_kw={"autocomplete": "email"})
     language = SelectField(_l("Language for emails and pages"))
@@ -206,7 +207,8 @@ class NominationEntry(PersonForm):
     def validate(self, extra_validators=None):
         """A row left empty is skipped, not refused."""
         typed = [self.full_name.data, self.family_name.data, self.given_names.data, self.email.data,
-                 self.position.data, self.organisation.data, self.native_name.data]
+                 self.position.data, self.organisation.data, self.native_name.data,
+                 self.province.data]
         if not any((value or "").strip() for value in typed):
             return True
         return super().validate(extra_validators)

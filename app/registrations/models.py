@@ -99,6 +99,7 @@ class Registration(db.Model):
     ministry: Mapped[str] = mapped_column(sa.String(60), default="")
     organisation: Mapped[str] = mapped_column(sa.String(300), default="")
     position: Mapped[str] = mapped_column(sa.String(200), default="")
+    province: Mapped[str] = mapped_column(sa.String(120), default="")  # or city, as typed
     email: Mapped[str] = mapped_column(sa.String(254), index=True)
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
     attendance_mode: Mapped[str] = mapped_column(sa.String(10), default="in_person")

@@ -32,6 +32,7 @@ class Person:
     ministry: str = ""
     organisation: str = ""
     position: str = ""
+    province: str = ""  # or city, as typed
     phone: str = ""
     language: str = "en"
     certificate_language: str = ""
@@ -98,7 +99,7 @@ def register(course: Course, person: Person, *, submission_key: str | None = Non
 def apply_person(registration: Registration, person: Person) -> None:
     """Copy a person's details onto a registration, names NFC-normalised."""
     for name in ("full_name", "family_name", "given_names", "honorific", "native_name", "address_as",
-                 "organisation", "position", "dietary", "accessibility", "phone"):
+                 "organisation", "position", "province", "dietary", "accessibility", "phone"):
         setattr(registration, name, nfc(getattr(person, name)))
     for name in ("name_order", "sex", "age_group", "country", "organisation_type", "ministry", "language"):
         setattr(registration, name, getattr(person, name))
@@ -258,7 +259,7 @@ def merge(keep: Registration, duplicate: Registration, actor) -> None:
     if keep.id == duplicate.id:
         raise ValueError("a registration cannot be merged into itself")
     for name in ("family_name", "given_names", "honorific", "native_name", "address_as", "ministry",
-                 "organisation", "position", "phone", "dietary", "accessibility"):
+                 "organisation", "position", "province", "phone", "dietary", "accessibility"):
         if not getattr(keep, name) and getattr(duplicate, name):
             setattr(keep, name, getattr(duplicate, name))
     refresh_names(keep)

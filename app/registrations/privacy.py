@@ -12,8 +12,8 @@ from .models import Registration, new_token
 from .operations import change_status
 
 PERSONAL_FIELDS = ("full_name", "family_name", "given_names", "honorific", "native_name", "address_as",
-                   "certificate_name", "search_name", "organisation", "position", "email", "phone",
-                   "dietary", "accessibility")
+                   "certificate_name", "search_name", "organisation", "position", "province",
+                   "email", "phone", "dietary", "accessibility")
 # Kept after anonymising: what disaggregated reports count.
 KEPT_FIELDS = ("status", "sex", "age_group", "country", "organisation_type", "ministry", "language",
                "certificate_language")

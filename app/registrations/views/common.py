@@ -38,7 +38,7 @@ def person_from(form, country: str) -> operations.Person:
     data = {name: getattr(form, name).data or "" for name in (
         "full_name", "family_name", "given_names", "name_order", "honorific", "native_name",
         "address_as", "sex", "age_group", "organisation_type", "organisation", "position", "email",
-        "language")}
+        "language", "province")}
     for name in ("phone", "certificate_language", "dietary", "accessibility", "attendance_mode"):
         if getattr(form, name, None) is not None:  # a form may leave a field out
             data[name] = getattr(form, name).data or ""
