@@ -1,9 +1,11 @@
 """Organisations and their logos."""
 import io
 
+import pytest
 import sqlalchemy as sa
 from helpers import count
 
+from app.organisations import logos
 from app.organisations.models import Organisation
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
@@ -28,6 +30,21 @@ def test_organisation_with_a_logo_is_created_and_its_logo_served(client, make_us
     response = client.get(f"/logos/{organisation.logo}")
     assert response.status_code == 200 and response.data == PNG
     assert "sandbox" in response.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("name", ["_Yq3xZ0aBcD9eFgH.png", "Yq3xZ0aBcD9eFgH_.svg", "-Yq3xZ0aBcD9eFg.jpg"])
+def test_every_name_a_stored_logo_can_have_is_served(app, client, name):
+    """Stored names are random URL-safe tokens: one in 32 starts or ends with "_", which a
+    secure_filename check turned into a 404 (a logo missing from every page and PDF)."""
+    with app.app_context():
+        (logos.folder() / name).write_bytes(PNG)
+    response = client.get(f"/logos/{name}")
+    assert response.status_code == 200 and response.data == PNG
+
+
+@pytest.mark.parametrize("name", ["..%2Fsecret.png", "logo.png.exe", "a b.png", "x.pdf", ".png"])
+def test_other_names_are_not_served(client, name):
+    assert client.get(f"/logos/{name}").status_code == 404
 
 
 def test_svg_logos_are_accepted(client, make_user, login, db):

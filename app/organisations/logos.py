@@ -9,6 +9,9 @@ from flask import current_app
 from ..i18n import _
 
 KINDS = {"png": b"\x89PNG\r\n\x1a\n", "jpg": b"\xff\xd8\xff"}
+# What store() names a file: a random URL-safe token (which may start or end with "_" or "-")
+# and the kind. Nothing else is ever served from the folder.
+STORED_NAME = re.compile(r"[A-Za-z0-9_-]{8,64}\.(png|jpg|svg)")
 
 
 class LogoRejected(ValueError):
@@ -59,6 +62,10 @@ def _harmless(root: ET.Element) -> bool:
             if "url(" in value.lower() and not re.fullmatch(r"\s*url\(#[^)]*\)\s*", value):
                 return False
     return True
+
+
+def is_stored_name(name: str) -> bool:
+    return STORED_NAME.fullmatch(name) is not None
 
 
 def folder() -> Path:

@@ -3,7 +3,6 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, \
     send_from_directory, url_for
 from flask_login import current_user, login_required
-from werkzeug.utils import secure_filename
 
 from ..extensions import db
 from ..forms import choices, render_form
@@ -65,6 +64,6 @@ def _edit(organisation: Organisation | None):
 @bp.route("/logos/<name>")
 def logo(name: str):
     """Serve an uploaded logo (names are random; no listing)."""
-    if secure_filename(name) != name:
+    if not logos.is_stored_name(name):  # (werkzeug's secure_filename strips a leading "_")
         abort(404)
     return send_from_directory(logos.folder(), name, max_age=86400)
