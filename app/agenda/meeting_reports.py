@@ -23,6 +23,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from ..i18n import _
+from ..registrations.tables import fold_label
 
 MAX_ATTENDEES = 5000
 SECTION = re.compile(r"^\d+\.\s")  # "1. Summary", "2. Participants", "3. In-Meeting Activities"
@@ -109,9 +110,7 @@ def decode(data: bytes) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def fold(text: str) -> str:
-    """A header cell as compared: without case, byte order marks and extra spaces."""
-    return " ".join(text.replace("\ufeff", "").casefold().split())
+fold = fold_label  # a header cell as compared
 
 
 def _header(rows: list[list[str]]) -> tuple[str, int] | None:

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..i18n import _, _l
 from ..i18n.multilingual import MultilingualText
 from ..organisations import logos
-from ..registrations.exchange import MAX_ROWS, Problem, read_table
+from ..registrations.exchange import MAX_ROWS, Problem
 from ..registrations.models import ACTIVE_STATUSES, Registration
 from ..registrations.names import fold, visible_name_problem
 from .models import Speaker
@@ -112,11 +112,10 @@ def check_pasted(course: Course, text: str) -> SpeakerReport:
     return check_rows(course, numbered, problems)
 
 
-def check_file(course: Course, filename: str, data: bytes) -> SpeakerReport:
-    """Read a CSV or XLSX file whose header names the columns name, title, organisation, email
-    and bio (any case; only name is needed). An email that is a participant's links the speaker
-    to them. Raises ``ImportFileError`` when the file cannot be read as a table."""
-    table = read_table(filename, data)
+def check_table(course: Course, table: list[dict[str, str]]) -> SpeakerReport:
+    """Check the rows of a CSV or XLSX file (as :func:`app.registrations.tables.read_table`
+    reads it) whose header names the columns name, title, organisation, email and bio (any case;
+    only name is needed). An email that is a participant's links the speaker to them."""
     headers = list(dict.fromkeys(header for row in table for header in row))
     columns, problems = {}, []
     for header in headers:

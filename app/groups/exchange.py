@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from ..courses.models import Course
 from ..i18n import _, _l
 from ..registrations.exchange import Problem
-from ..registrations.tables import numbered_rows
+from ..registrations.tables import fold_label, numbered_rows
 from ..registrations.models import Registration, WorkingGroup
 from .operations import NAME_LENGTH, placeable, update_countries
 
@@ -32,7 +32,7 @@ class ImportReport:
 
 
 def fold(text: str) -> str:
-    return " ".join(str(text).replace("_", " ").split()).casefold()
+    return fold_label(str(text).replace("_", " "))
 
 
 def resolve_columns(headers: list[str]) -> tuple[dict[str, str], list[Problem]]:

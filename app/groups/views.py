@@ -12,7 +12,7 @@ from ..extensions import db
 from ..forms import protect, render_form
 from ..i18n import _
 from ..registrations.models import WorkingGroup
-from ..registrations.tables import ImportFileError, read_table
+from ..registrations.tables import uploaded_rows
 from ..web.loaders import get_managed_course, get_of_course
 from ..web.routes import Routes
 from . import exchange, operations, rules
@@ -150,12 +150,9 @@ def import_file(slug: str):
     form = ImportForm()
     report = None
     if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            report = exchange.import_assignments(course, read_table(upload.filename or "", upload.read()))
-        except ImportFileError as problem:
-            form.file.errors.append(str(problem))
-        else:
+        rows = uploaded_rows(form.file)
+        if rows is not None:
+            report = exchange.import_assignments(course, rows)
             if report.ok:
                 db.session.commit()
                 flash(ngettext("%(num)d participant placed in a group.",

@@ -2,7 +2,6 @@
 import csv
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -20,7 +19,8 @@ from .models import AGE_GROUPS, ATTENDANCE_MODES, NAME_ORDERS, SEXES, STATUSES, 
 from .names import passport_name_problem, visible_name_problem
 from .operations import Person, register
 # Other features' imports (speakers, working groups) read their tables through here too.
-from .tables import FORMULA_START, MAX_ROWS, ImportFileError, numbered_rows, read_table  # noqa: F401
+from .tables import (FORMULA_START, MAX_ROWS, ImportFileError, fold_label,  # noqa: F401
+                     numbered_rows, read_table)
 
 # The spreadsheet's columns, in order; the labels are its header row, in the reader's language.
 COLUMNS = [
@@ -209,8 +209,8 @@ def _resolve_columns(headers: list[str], labels: dict[str, str]) -> tuple[dict[s
     for code in (current_language(), "en", *LANGUAGES):  # ties go to the reader, then English
         if code not in by_language:
             with use_language(code):
-                by_language[code] = {_fold(str(label)): name for name, label in COLUMNS}
-    folded = [_fold(header) for header in headers]
+                by_language[code] = {fold_label(str(label)): name for name, label in COLUMNS}
+    folded = [fold_label(header) for header in headers]
     best = max(by_language, key=lambda code: sum(key in by_language[code] for key in folded))
     anywhere = {name: name for name, _label in COLUMNS}
     for names in reversed(by_language.values()):
@@ -278,7 +278,7 @@ def _check_row(values: dict[str, str]) -> list[tuple[str, str]]:
             problems.append(("email", _("“%(value)s” is not a valid email address.",
                                         value=values["email"])))
     if values.get("status") and "status" not in failed:
-        status = _status_names().get(_fold(values["status"]))
+        status = _status_names().get(fold_label(values["status"]))
         if status is None:
             problems.append(("status", _("“%(value)s” is not one of: %(choices)s.",
                                          value=values["status"], choices=", ".join(STATUSES))))
@@ -307,14 +307,14 @@ def _country_code(value: str) -> str | None:
     """The ISO code for a code, or for a country's name in any interface language."""
     if is_country(value.upper()):
         return value.upper()
-    return _country_names().get(_fold(value))
+    return _country_names().get(fold_label(value))
 
 
 @lru_cache(maxsize=1)
 def _country_names() -> dict[str, str]:
     names = {}
     for language in reversed(LANGUAGES):  # English names win a clash
-        names.update((_fold(name), code) for code, name in country_choices(language))
+        names.update((fold_label(name), code) for code, name in country_choices(language))
     return names
 
 
@@ -324,9 +324,7 @@ def _status_names() -> dict[str, str]:
     names = {}
     for language in reversed(LANGUAGES):  # English labels win a clash
         with use_language(language):
-            names.update((_fold(str(label)), code) for code, label in STATUS_LABELS.items())
+            names.update((fold_label(str(label)), code) for code, label in STATUS_LABELS.items())
     return {**names, **{code: code for code in STATUSES}}
 
 
-def _fold(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).casefold().split())

@@ -14,6 +14,24 @@ from ..i18n import _
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def fold_label(text: str) -> str:
+    """A header cell or a label as imports compare them: composed (NFC), without case, byte
+    order marks or extra spaces."""
+    return " ".join(unicodedata.normalize("NFC", str(text)).replace("\ufeff", "").casefold().split())
+
+
+def uploaded_rows(field) -> list[dict[str, str]] | None:
+    """The rows of the file in a form's upload ``field`` (a validated FileField), or None with
+    the reason it cannot be read added to the field's errors: every import page reads its file
+    this way."""
+    upload = field.data
+    try:
+        return read_table(upload.filename or "", upload.read())
+    except ImportFileError as problem:
+        field.errors.append(str(problem))
+        return None
+
+
 def numbered_rows(rows: list[dict[str, str]]) -> list[tuple[int, dict[str, str]]]:
     """(number as the spreadsheet shows it, row) for each row with something in it: the header
     is row 1, so reports name the row a person sees."""

@@ -9,7 +9,7 @@ from ...i18n import _
 from ...i18n.fields import apply_languages
 from ...i18n.multilingual import MultilingualText
 from ...organisations import logos
-from ...registrations.exchange import ImportFileError
+from ...registrations.tables import uploaded_rows
 from ...web.loaders import get_managed_course, get_of_course
 from ...web.routes import Routes
 from .. import speakers as operations
@@ -69,12 +69,9 @@ def import_speakers(slug: str):
     course = get_managed_course(slug)
     form, report = SpeakerImportForm(), None
     if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            report = operations.check_file(course, upload.filename or "", upload.read())
-        except ImportFileError as problem:
-            form.file.errors.append(str(problem))
-        else:
+        table = uploaded_rows(form.file)
+        if table is not None:
+            report = operations.check_table(course, table)
             if report.ok:
                 return _added(course, operations.add_speakers(course, report), report)
     return _bulk_page(course, SpeakerPasteForm(formdata=None), form, report)

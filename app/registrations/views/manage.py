@@ -19,7 +19,7 @@ from ..forms import HONORIFICS, BulkForm, ImportForm, NominationLinkForm, Regist
     SEX_LABELS, StatusForm, organisation_type_choices
 from ..labels import STATUS_LABELS
 from ..models import STATUSES, Delegation, Registration, RegistrationEvent
-from ..tables import ImportFileError, read_table
+from ..tables import uploaded_rows
 from .common import person_from
 from .list_rows import shown_rows
 
@@ -153,12 +153,9 @@ def import_file(slug: str):
     form = ImportForm()
     report = None
     if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            report = import_rows(course, read_table(upload.filename or "", upload.read()))
-        except ImportFileError as problem:
-            form.file.errors.append(str(problem))
-        else:
+        rows = uploaded_rows(form.file)
+        if rows is not None:
+            report = import_rows(course, rows)
             if report.ok:
                 db.session.commit()
                 flash(_("%(count)d registrations imported.", count=report.imported), "success")
