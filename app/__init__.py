@@ -40,6 +40,8 @@ def register_features(app: Flask) -> None:
     from .certificates import views as certificates
     from .core import views as core
     from .courses import views as courses
+    from .evaluation import models as _evaluation  # noqa: F401 - until its views import it
+    from .followup import models as _followup  # noqa: F401 - until its views import it
     from .groups import views as groups
     from .mail import views as mail
     from .organisations import views as organisations

@@ -56,6 +56,12 @@ class Course(db.Model):
     # Working groups: who fills a team worksheet together (see app/groups).
     grouping: Mapped[str] = mapped_column(sa.String(20), default="country")
     group_rule: Mapped[dict] = mapped_column(sa.JSON, default=lambda: {})  # how groups were made
+    # Monitoring and evaluation (app/evaluation, app/reports): evaluation answers kept without
+    # names; the post-test allowed before the pre-test closes; below this many people a
+    # report shows counts only, no percentage.
+    evaluations_anonymous: Mapped[bool] = mapped_column(default=True)
+    post_test_early: Mapped[bool] = mapped_column(default=False)
+    report_threshold: Mapped[int] = mapped_column(default=5)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cloned_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("course.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -74,6 +80,7 @@ class Course(db.Model):
         sa.CheckConstraint("end_date >= start_date", name="dates"),
         sa.CheckConstraint(sa.column("mode").in_(MODES), name="mode"),
         sa.CheckConstraint(sa.column("grouping").in_(GROUPINGS), name="grouping"),
+        sa.CheckConstraint("report_threshold >= 1 AND report_threshold <= 100", name="report_threshold"),
     )
 
     def __repr__(self) -> str:
