@@ -40,19 +40,20 @@ def register_features(app: Flask) -> None:
     from .certificates import views as certificates
     from .core import views as core
     from .courses import views as courses
-    from .evaluation import models as _evaluation  # noqa: F401 - until its views import it
-    from .followup import models as _followup  # noqa: F401 - until its views import it
+    from .evaluation import views as evaluation
+    from .followup import views as followup
     from .groups import views as groups
     from .mail import views as mail
     from .organisations import views as organisations
     from .registrations import notifications  # noqa: F401 - connects the emails to the operations
     from .registrations import views as registrations
+    from .reports import views as reports
     from .toolkit import views as toolkit
     from .users import views as users
     from .web.templates import registry
 
     for feature in (core, auth, users, organisations, courses, registrations, mail, agenda, certificates,
-                    toolkit, groups):
+                    toolkit, groups, evaluation, followup, reports):
         app.register_blueprint(feature.bp)
     registry.install(app)
     cli.configure(app)

@@ -15,11 +15,13 @@ users_cli = AppGroup("users", help="Manage staff accounts.")
 def configure(app: Flask) -> None:
     from .i18n.catalogs import translate_cli
     from .registrations.cli import configure_cli as configure_participants_cli
+    from .reports.cli import configure_cli as configure_report_cli
 
     from .mail import configure_cli as configure_mail_cli
     from .toolkit.cli import toolkit_cli
 
     configure_participants_cli(app)
+    configure_report_cli(app)
     configure_mail_cli(app)
 
     app.cli.add_command(check_db)

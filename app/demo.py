@@ -9,7 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 import yaml
 
-from . import demo_seminar
+from . import demo_evaluation, demo_seminar
 from .auth.models import User
 from .auth.operations import create_user, find_user
 from .courses.models import Course
@@ -110,6 +110,7 @@ def seed() -> str | None:
     _agenda(course, trainer)
     _certificates(course, trainer)
     toolkit_demo.seed(course)
+    demo_evaluation.seed(course)
     demo_seminar.seed(trainer)
     return password
 

@@ -15,7 +15,6 @@ unfiltered and the filtered list (target: ratio <= 20); the line before gives bo
 """
 import argparse
 import io
-import statistics
 import tempfile
 import time
 from datetime import date
@@ -23,6 +22,8 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy import event
+
+from support import latency
 
 
 def main() -> None:
@@ -99,15 +100,7 @@ def main() -> None:
               f"{measured[name, args.registrations]:3d} at {args.registrations}")
 
     def timing(path: str) -> tuple[float, float]:
-        samples = []
-        for _ in range(5):  # warm up: templates compiled, caches filled
-            client.get(path)
-        for _ in range(args.requests):
-            started = time.perf_counter()
-            client.get(path)
-            samples.append(time.perf_counter() - started)
-        samples.sort()
-        return statistics.median(samples) * 1000, samples[int(len(samples) * 0.95) - 1] * 1000
+        return latency(client, path, args.requests, warm_up=5)
 
     p95s = {}
     for label, path in [("bare Flask route", "/bench-bare"), ("list, unfiltered", pages[0][1]),

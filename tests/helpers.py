@@ -16,6 +16,29 @@ def count(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
+def sql_sent(work, selects_only: bool = False) -> list[str]:
+    """The SQL statements ``work()`` sends (only its SELECTs: not the transaction's BEGIN)."""
+    from sqlalchemy import event
+
+    sent = []
+
+    def note(conn, cursor, statement, *args):
+        if not selects_only or statement.lstrip().upper().startswith("SELECT"):
+            sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        work()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    return sent
+
+
+def selects(work) -> int:
+    """How many SELECT statements ``work()`` sends."""
+    return len(sql_sent(work, selects_only=True))
+
+
 def team_sheet(course, key: str = "M11", country: str = "VN"):
     """A member of ``country``'s team and the team's ``key`` sheet, as the demo filled it."""
     from app.toolkit import operations

@@ -21,7 +21,11 @@ PUBLIC = {"core.index", "core.health", "courses.public", "auth.login", "organisa
           "toolkit.my_pack_pdf",
           # A participant's worksheets, filled through the personal link.
           "toolkit.my_worksheets", "toolkit.fill", "toolkit.autosave", "toolkit.state",
-          "toolkit.sheet_history"}
+          "toolkit.sheet_history",
+          # A participant's knowledge test and evaluations, through their personal link.
+          "evaluation.knowledge", "evaluation.survey",
+          # A team's action-plan follow-up, through a member's personal link.
+          "followup.participant"}
 
 
 def sample(argument: str) -> str:

@@ -59,7 +59,7 @@ def test_users_create_command(runner, db):
     assert again.exit_code != 0 and "exists already" in again.output
 
 
-def test_the_demo_course_uses_all_eleven_modules_and_two_teams_filled_four(runner, db):
+def test_the_demo_course_uses_all_eleven_modules_two_teams_filled_four_and_eight_wrote_plans(runner, db):
     from app.toolkit.demo import demo_answers
     from app.toolkit.models import Worksheet, WorksheetRevision
     from app.toolkit.modules import _check_example, modules
@@ -74,8 +74,10 @@ def test_the_demo_course_uses_all_eleven_modules_and_two_teams_filled_four(runne
     assert all(e.session is not None for e in course.exercises)
     assert "(M8, M10)" in next(e for e in course.exercises if e.module_key == "M10").session.title["en"]
     filled = {(s.country, s.exercise.module_key) for s in db.session.scalars(sa.select(Worksheet))}
-    assert filled == {(c, k) for c in ("VN", "ID") for k in ("M1", "M4", "M8", "M11")}
-    assert count(WorksheetRevision) == 8
+    plans_only = ("TH", "PH", "KH", "MY", "LA", "TL")  # action plans for the follow-up
+    assert filled == {(c, k) for c in ("VN", "ID") for k in ("M1", "M4", "M8", "M11")} | \
+        {(c, "M11") for c in plans_only}
+    assert count(WorksheetRevision) == 8 + len(plans_only)
     vn_costs = next(s for s in db.session.scalars(sa.select(Worksheet))
                     if (s.country, s.exercise.module_key) == ("VN", "M8"))
     assert vn_costs.answers["costs"][0]["action"]["row"]  # linked to the team's M11 action

@@ -64,7 +64,8 @@ def demo(demo_course, db):
             "job_id": first(IssueJob) or 1, "kind": "merged", "format": "csv",
             "delegation_id": delegation.id, "speaker_id": first(Speaker),
             "organisation_id": first(Organisation), "user_id": first(User), "name": logo,
-            "filename": "css/app.css", "uid": session.uid, "import_id": report.id}
+            "filename": "css/app.css", "uid": session.uid, "import_id": report.id,
+            "phase": "pre", "survey": "day-1", "number": 1}
     by_endpoint = {"agenda.self_checkin": {"code": checkin.code(session.id)},
                    "registrations.nominate": {"token": delegation.nomination_token}}
     return course, sheet, args, by_endpoint

@@ -5,7 +5,6 @@ personal page at most ten."""
 from datetime import date, time
 
 import pytest
-from sqlalchemy import event
 
 from app.agenda.models import Speaker
 from app.agenda.operations import SessionDetails, mark, save_session
@@ -15,6 +14,7 @@ from app.registrations.operations import Person, register
 from app.toolkit.models import Exercise
 from app.toolkit.operations import record
 from app.toolkit.teams import sheet_for
+from helpers import sql_sent
 
 COUNTRIES = ("VN", "TH", "KH", "ID")
 SLUG = "counts-2025"
@@ -78,18 +78,10 @@ def grow(db, course, people: int, sessions: int, exercises: int) -> None:
 
 
 def statements(db, client, path: str) -> list[str]:
-    sent = []
-
-    def note(conn, cursor, statement, *args):
-        sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
+    def visit():
         response = client.get(path)
         assert response.status_code == 200, (path, response.status_code)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
-    return sent
+    return sql_sent(visit)
 
 
 def counts(db, client, participant, course) -> dict[str, int]:

@@ -33,7 +33,7 @@ def extract(domain: str = "messages", template: Path | None = None) -> Path:
     template = template or TRANSLATIONS / f"{domain}.pot"
     subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(ROOT / DOMAINS[domain]),
-         "-k", "_l", "--no-location", "--sort-output", "--project", "Lokakarya",
+         "-k", "_l", "-k", "lazy_ngettext:1,2", "--no-location", "--sort-output", "--project", "Lokakarya",
          "--msgid-bugs-address", "translations@lokakarya.invalid",
          "-o", str(template), "."],
         cwd=ROOT, check=True, capture_output=True)

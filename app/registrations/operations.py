@@ -57,10 +57,12 @@ def registration_state(course: Course, today: date | None = None) -> str:
 
 
 def find_by_token(token: str) -> Registration | None:
-    """The registration of a personal link, or None (unknown, revoked or anonymised)."""
+    """The registration of a personal link, or None (unknown, revoked or anonymised); its course
+    and delegation come in the same statement (every personal page shows them)."""
     if not token or len(token) > 64:
         return None
-    registration = db.session.scalar(sa.select(Registration).where(Registration.token == token))
+    registration = db.session.scalar(sa.select(Registration).where(Registration.token == token).options(
+        sa.orm.joinedload(Registration.course), sa.orm.joinedload(Registration.delegation)))
     return None if registration is None or registration.anonymised_at else registration
 
 

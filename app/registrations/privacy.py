@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from ..certificates import storage
 from ..courses.models import Course
 from ..database import utcnow
+from ..evaluation.models import EvaluationReceipt, EvaluationResponse, KnowledgeAttempt
 from ..extensions import db
 from ..mail.models import OutboxMessage
 from .models import Registration, new_token
@@ -28,8 +29,24 @@ def personal_data(registration: Registration) -> dict:
                 consent={"privacy_notice_version": registration.consent_version,
                          "given_at": registration.consent_at.isoformat() if registration.consent_at else None},
                 history=[{"from": e.old_status, "to": e.new_status, "at": e.at.isoformat(),
-                          "reason": e.reason} for e in registration.events])
+                          "reason": e.reason} for e in registration.events],
+                **questionnaires(registration))
     return data
+
+
+def questionnaires(registration: Registration) -> dict:
+    """The person's knowledge tests, the evaluations they answered, and their answers where
+    the course keeps them named (anonymous answers cannot be found: nothing links them)."""
+    attempts = db.session.scalars(sa.select(KnowledgeAttempt).where(
+        KnowledgeAttempt.registration_id == registration.id).order_by(KnowledgeAttempt.phase.desc()))
+    named = db.session.scalars(sa.select(EvaluationResponse).where(
+        EvaluationResponse.registration_id == registration.id).order_by(EvaluationResponse.survey))
+    return {"knowledge_tests": [{"phase": a.phase, "score": a.score, "out_of": a.out_of,
+                                 "submitted_at": a.submitted_at.isoformat(), "answers": a.answers}
+                                for a in attempts],
+            "evaluations_answered": sorted(db.session.scalars(sa.select(EvaluationReceipt.survey).where(
+                EvaluationReceipt.registration_id == registration.id))),
+            "evaluation_answers": [{"survey": r.survey, "answers": r.answers} for r in named]}
 
 
 def request_deletion(registration: Registration) -> None:
@@ -52,6 +69,9 @@ def anonymise(registration: Registration) -> None:
     registration.anonymised_at = utcnow()
     for event in registration.events:
         event.reason = ""
+    # Evaluation answers kept with a name become anonymous (their open answers may name them).
+    db.session.execute(sa.update(EvaluationResponse).where(
+        EvaluationResponse.registration_id == registration.id).values(registration_id=None))
     storage.forget(registration.certificates)  # printed with their name
     db.session.flush()
 

@@ -1,4 +1,5 @@
-"""The reference course's exercises and the Viet Nam and Indonesia teams' filled worksheets."""
+"""The reference course's exercises and its teams' filled worksheets (Viet Nam and Indonesia
+four each; six more teams their action plan)."""
 from pathlib import Path
 
 import sqlalchemy as sa

@@ -3,7 +3,9 @@
 
 Registered as the ``lokakarya_toolkit`` entry point of ``babel.extractors`` (setup.cfg) and
 used by ``babel-toolkit.cfg``. It yields each module's title, purpose, help, labels, help
-texts, placeholders and option labels, and the text answers of its worked example.
+texts, placeholders and option labels, and the text answers of its worked example; and the same
+of the questionnaires (``toolkit_modules/questionnaires/*.yaml``: their ``questions``, and
+"True" and "False" for true-or-false questions).
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ def extract(fileobj, keywords, comment_tags, options):
     top = _mapping(root)
     key = _scalar(top.get("key")) or "?"
     text_fields = set()
-    fields = top.get("fields")
+    fields = top.get("fields") if top.get("fields") is not None else top.get("questions")
     for node in _sequence(fields):
         yield from _field(node, key, text_fields)
         columns = _mapping(node).get("columns")
@@ -52,6 +54,10 @@ def _field(node, key: str, text_fields: set):
         value = _scalar(mapping.get(attribute))
         if value and value.strip():
             yield mapping[attribute].start_mark.line + 1, None, value.strip(), [f"{key} {name} {attribute}"]
+    if _scalar(mapping.get("type")) == "true_false":
+        line = mapping["type"].start_mark.line + 1
+        yield line, None, "True", [f"{key} {name} option"]
+        yield line, None, "False", [f"{key} {name} option"]
     for option in _sequence(mapping.get("options")):
         label = _mapping(option).get("label")
         if _scalar(label):

@@ -85,11 +85,11 @@ def load_all(folder: Path = FOLDER) -> tuple[dict[str, Module], list[Problem]]:
         try:
             module, found = load(path)
         except Exception as error:  # noqa: BLE001 - a file we did not foresee must not stop the rest
-            module, found = None, [Problem(_rel(path), "", f"could not be checked ({type(error).__name__}: "
+            module, found = None, [Problem(relative(path), "", f"could not be checked ({type(error).__name__}: "
                                            f"{error}); compare it with m01-stakeholder-map")]
         if module and module.key in modules:
-            found.append(Problem(_rel(path), "key", f"{module.key} is also used by "
-                                 f"{_rel(modules[module.key].path)}"))
+            found.append(Problem(relative(path), "key", f"{module.key} is also used by "
+                                 f"{relative(modules[module.key].path)}"))
         if found:
             problems.extend(found)
         elif module:
@@ -100,7 +100,7 @@ def load_all(folder: Path = FOLDER) -> tuple[dict[str, Module], list[Problem]]:
     return dict(sorted(modules.items(), key=lambda item: item[1].number)), problems
 
 
-def _rel(path: Path | None) -> str:
+def relative(path: Path | None) -> str:
     try:
         return str(path.relative_to(ROOT))
     except (ValueError, AttributeError):
@@ -109,7 +109,7 @@ def _rel(path: Path | None) -> str:
 
 def load(path: Path) -> tuple[Module | None, list[Problem]]:
     """One module file: the module, or None and what is wrong with it."""
-    where = _rel(path)
+    where = relative(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
@@ -133,7 +133,7 @@ def load(path: Path) -> tuple[Module | None, list[Problem]]:
     if raw.get("figure", "none") not in FIGURES:
         problems.append(Problem(where, "figure", f"{raw.get('figure')!r} is not one of "
                                 f"{', '.join(FIGURES)}"))
-    fields = _fields(raw.get("fields"), "fields", where, problems, top=True)
+    fields = read_fields(raw.get("fields"), "fields", where, problems, top=True)
     if problems:
         return None, problems
     module = Module(key=key, title=raw["title"].strip(), purpose=raw["purpose"].strip(),
@@ -146,7 +146,7 @@ def load(path: Path) -> tuple[Module | None, list[Problem]]:
     return (None if problems else module), problems
 
 
-def _fields(raw, where: str, path: str, problems: list, top: bool) -> list[FieldSpec]:
+def read_fields(raw, where: str, path: str, problems: list, top: bool) -> list[FieldSpec]:
     if not isinstance(raw, list) or not raw:
         problems.append(Problem(path, where, "must be a non-empty list of fields"))
         return []
@@ -186,7 +186,7 @@ def _fields(raw, where: str, path: str, problems: list, top: bool) -> list[Field
             continue
         spec = kind.spec(item, item["label"].strip(), (item.get("help") or "").strip())
         if kind.name == "table":
-            spec.columns = _fields(item.get("columns"), f"{label}.columns", path, problems, top=False)
+            spec.columns = read_fields(item.get("columns"), f"{label}.columns", path, problems, top=False)
         specs.append(spec)
     return specs
 
@@ -227,7 +227,7 @@ def _check_references(modules: dict[str, Module]) -> list[Problem]:
                 table = target.field(column.get("field")) if target else None
                 if not (table and table.type.name == "table" and
                         any(c.name == column.get("label_column") for c in table.columns)):
-                    problems.append(Problem(_rel(module.path), column.name, "refers to "
+                    problems.append(Problem(relative(module.path), column.name, "refers to "
                                             f"{column.get('module')}.{column.get('field')}."
                                             f"{column.get('label_column')}, which no valid module has"))
     return problems
