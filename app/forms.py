@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import DecimalField, FieldList, FormField, SelectChoice, SelectMultipleField, \
     ValidationError, widgets
 
-from .i18n import _l
+from .i18n import _l, messages
 from .i18n.languages import LANGUAGES, endonym
 
 # C0 controls other than tab, newline and carriage return: never meaningful in a form, and
@@ -21,10 +21,26 @@ def clean_text(value):
     return CONTROL_CHARACTERS.sub("", value) if isinstance(value, str) else value
 
 
+class BuiltInMessages:
+    """WTForms' own messages ("Not a valid choice.") from the app's catalogues, in the page's
+    language (Flask-WTF would look in WTForms' bundled catalogues, which lack most ASEAN
+    languages). Listed for translators in :mod:`app.i18n.wtforms_messages`."""
+
+    def gettext(self, string):
+        return messages.get_translations().ugettext(string)
+
+    def ngettext(self, singular, plural, n):
+        return messages.get_translations().ungettext(singular, plural, n)
+
+
 class Form(FlaskForm):
-    """The base of every form: control characters never reach the database."""
+    """The base of every form: control characters never reach the database; WTForms' own
+    messages come in the page's language."""
 
     class Meta:
+        def get_translations(self, form):
+            return BuiltInMessages()
+
         def bind_field(self, form, unbound_field, options):
             if not issubclass(unbound_field.field_class, (FieldList, FormField)):
                 filters = unbound_field.kwargs.get("filters", ())

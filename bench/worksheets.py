@@ -15,7 +15,9 @@ the version it started from, a fresh save key (resent unchanged on a network err
 At the end it reports p50/p95/max save latency and checks, in the database, that every
 acknowledged save is there (each person's row holds the last text the server acknowledged: no
 lost save) and that every stored revision names the person who sent it (no misattributed save).
-Then it times the Viet Nam country pack PDF of the demo-sized team.
+Then it times the Viet Nam country pack PDF of the demo-sized team, and measures in-process the
+CPU of one autosave of the demo's 19-row M11 team sheet next to a bare route (``--cpu-only`` for
+this part alone). The last line reads `save_p95_ms=… save_cpu_ms=… bare_ms=… lost=…`.
 """
 import argparse
 import http.client
@@ -37,24 +39,11 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode
 
+from support import database_url
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 COUNTRIES = ["VN", "ID", "TH", "PH", "KH", "TL", "MY", "LA", "MM", "SG", "BN"]
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-PG_BENCH = "postgresql+psycopg://postgres@127.0.0.1:5432/lokakarya_bench"
-
-
-def database_url(kind: str, tmp: str) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{tmp}/bench.db"
-    import sqlalchemy as sa
-
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text("DROP DATABASE IF EXISTS lokakarya_bench WITH (FORCE)"))
-        connection.execute(sa.text("CREATE DATABASE lokakarya_bench"))
-    admin.dispose()
-    return PG_BENCH
 
 
 def free_port() -> int:
@@ -248,21 +237,94 @@ def pack_time(url: str) -> float:
         return elapsed
 
 
+def save_cpu(url: str, saves: int = 40) -> tuple[float, float]:
+    """CPU ms of one autosave of the demo's Viet Nam M11 team sheet grown to 19 rows (the whole
+    form posted, as worksheet.js sends it), and of a bare "ok" route, in-process through Flask's
+    test client on the same database."""
+    import tempfile
+
+    import sqlalchemy as sa
+    from werkzeug.datastructures import MultiDict
+
+    from app import create_app
+    from app.courses.models import Course
+    from app.demo import SLUG
+    from app.extensions import db
+    from app.registrations.models import Registration
+    from app.toolkit import forms, operations, posted
+    from app.toolkit.models import Exercise
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
+                      "PDF_CACHE_FOLDER": tempfile.mkdtemp()})
+    app.add_url_rule("/bench-bare", "bench_bare", lambda: "ok")
+    with app.app_context(), app.test_request_context(method="POST"):  # it writes: not a GET
+        person = db.session.scalar(sa.select(Registration).join(Course).where(
+            Course.slug == SLUG, Registration.status == "approved", Registration.country == "VN")
+            .order_by(Registration.id))
+        exercise = db.session.scalar(sa.select(Exercise).join(Course).where(
+            Course.slug == SLUG, Exercise.module_key == "M11"))
+        sheet = operations.sheet_for(exercise, person)
+        rows = list(sheet.answers.get("actions") or [])
+        while len(rows) < 19:
+            rows.append({**rows[0], "row_id": forms.new_row_id()})
+        operations.record(sheet, {**sheet.answers, "actions": rows}, base_version=sheet.version,
+                          registration=person)
+        db.session.commit()
+        state = posted.state(exercise.module, operations.context(sheet), sheet.answers)
+        token, version = person.token, sheet.version
+    inputs = [(name, value) for name, values in state["fields"].items() for value in values]
+    for table, table_rows in state["rows"].items():
+        for number, row in enumerate(table_rows):
+            inputs += [(f"{table}-{number}-{name}", value) for name, values in row["cells"].items()
+                       for value in values]
+    client, base = app.test_client(), os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+
+    def save(text: str, version: int) -> int:
+        data = MultiDict(inputs + [("actions-0-action", text), ("version", str(version)),
+                                   ("save_key", secrets.token_hex(8))])
+        response = client.post(f"/p/{token}/worksheets/M11/save", data=data, base_url=base)
+        assert response.status_code == 200, (response.status_code, response.get_data(as_text=True)[:300])
+        return response.get_json()["version"]
+
+    for number in range(5):  # warm up
+        version = save(f"Warm-up {number}", version)
+        client.get("/bench-bare", base_url=base)
+    started = time.process_time()
+    for _ in range(saves * 5):
+        client.get("/bench-bare", base_url=base)
+    bare_ms = (time.process_time() - started) * 1000 / (saves * 5)
+    started = time.process_time()
+    for number in range(saves):
+        version = save(f"Action typed {number}", version)
+    save_ms = (time.process_time() - started) * 1000 / saves
+    print(f"CPU per save of a 19-row M11 team sheet: {save_ms:.1f} ms; bare route {bare_ms:.2f} ms "
+          f"({save_ms / bare_ms:.0f}x)")
+    return save_ms, bare_ms
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--participants", type=int, default=200)
     parser.add_argument("--interval", type=float, default=10)
     parser.add_argument("--duration", type=float, default=300)
+    parser.add_argument("--cpu-only", action="store_true",
+                        help="only the in-process CPU per save (no server, no load)")
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp()
     url = database_url(args.database, tmp)
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-" + secrets.token_hex(8)}
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-" + secrets.token_hex(8),
+           "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000")}
     env.pop("REDIS_URL", None)
     subprocess.run([str(BIN / "flask"), "--app", "app", "db", "upgrade"], env=env, cwd=ROOT, check=True,
                    capture_output=True)
-    os.environ.update(DATABASE_URL=url, SECRET_KEY=env["SECRET_KEY"])
+    os.environ.update(DATABASE_URL=url, SECRET_KEY=env["SECRET_KEY"], BASE_URL=env["BASE_URL"])
+    if args.cpu_only:
+        pack_time(url)  # seeds the demo course
+        save_ms, bare_ms = save_cpu(url)
+        print(f"save_cpu_ms={save_ms:.1f} bare_ms={bare_ms:.2f}")
+        return
     people, _slug = setup(url, args.participants)
     port = free_port()
     server = subprocess.Popen([str(BIN / "gunicorn"), "--workers", "2", "--threads", "4", "--bind",
@@ -297,6 +359,9 @@ def main() -> None:
           f"max {latencies[-1] * 1000:.0f} ms")
     print(f"lost saves: {lost}, misattributed saves: {misattributed}")
     pack_time(url)
+    save_ms, bare_ms = save_cpu(url)
+    print(f"save_p95_ms={quantiles[94] * 1000:.0f} save_cpu_ms={save_ms:.1f} bare_ms={bare_ms:.2f} "
+          f"lost={lost}")
     sys.exit(1 if lost or misattributed or failures else 0)
 
 

@@ -1,7 +1,8 @@
 """WTForms' built-in messages, listed so that extraction puts them in our catalogues.
 
-Flask-WTF translates WTForms' messages through Flask-Babel (WTF_I18N_ENABLED), so they
-must be in the ``messages`` domain; nothing imports this module at run time.
+The app's forms take WTForms' messages from the ``messages`` domain
+(:class:`app.forms.BuiltInMessages`), so they must be in it; nothing imports this module at run
+time.
 """
 from flask_babel import lazy_gettext as _l, lazy_ngettext
 

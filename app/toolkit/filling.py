@@ -1,14 +1,14 @@
-"""What a participant's worksheet page shows: the form as plain values, a save's errors and
-conflicts placed at their inputs, the typed cells that did not save put back in their boxes."""
+"""What a participant's worksheet page shows: a save's errors and conflicts placed at their
+inputs, the typed cells that did not save put back in their boxes (the page's inputs as plain
+values, for the script, come from :func:`app.toolkit.posted.state`)."""
 from __future__ import annotations
 
 import re
 
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import MultiDict
-from wtforms import SelectField, SelectMultipleField
 
-from . import forms, operations
+from . import forms, operations, posted
 from .translation import translate
 from .forms import leaves
 from .fields import Context
@@ -20,14 +20,6 @@ TEXT_TYPES = ("text", "long_text")
 
 # --- a form's values, input by input -----------------------------------------------------------
 
-def leaf_value(field) -> list[str]:
-    if isinstance(field, SelectMultipleField):
-        return [str(value) for value in field.data or ()]
-    if isinstance(field, SelectField):
-        return ["" if field.data is None else str(field.data)]
-    return [field._value()]
-
-
 def unsaved_sheet(exercise, registration) -> Worksheet:
     """A sheet to show before anyone has saved one: empty, version 0, never stored (linked to
     the exercise and person without touching their collections, so it stays out of the session)."""
@@ -38,24 +30,6 @@ def unsaved_sheet(exercise, registration) -> Worksheet:
                         ("saved_by", None), ("delegation", None), ("group", group)):
         set_committed_value(sheet, name, value)
     return sheet
-
-
-def form_state(form, module: Module) -> dict:
-    """Every input's value(s): top-level inputs by name, table rows by row_id with their
-    inputs named after the row's prefix ("resources_amount-amount"), so a page whose rows
-    are numbered differently can apply them."""
-    fields, rows = {}, {}
-    for spec in module.fields:
-        if spec.type.name == "computed":
-            continue
-        if spec.type.name == "table":
-            rows[spec.name] = [{"row_id": entry.form.row_id.data or "",
-                                "cells": {leaf.name[len(entry.name) + 1:]: leaf_value(leaf)
-                                          for leaf in leaves(entry)}}
-                               for entry in form[spec.name].entries]
-        else:
-            fields.update((leaf.name, leaf_value(leaf)) for leaf in leaves(form[spec.name]))
-    return {"fields": fields, "rows": rows}
 
 
 def computed_display(module: Module, answers: dict, ctx: Context) -> dict:
@@ -210,11 +184,7 @@ def conflict_notes(sheet: Worksheet, ctx: Context, conflicts: list[dict], base_v
             spec = next((column for column in spec.columns if column.name == cell[2]), None)
             if spec is None:
                 continue
-        theirs = {cell[0]: conflict["theirs"]} if cell[1] is None else \
-            {cell[0]: [{"row_id": cell[1], cell[2]: conflict["theirs"]}]}
-        leaf = locate(forms.build(module, ctx, answers=theirs), cell)
-        values = {field.name[len(leaf.name):]: leaf_value(field)
-                  for field in leaves(leaf)} if leaf is not None else {}
+        values = posted.inputs(conflict["theirs"], spec, ctx)
         notes.append({**conflict, "label": translate(spec.label), "type": spec.type.name,
                       "name": changed_by(sheet, base_version, cell),
                       "mine_text": spec.type.display(conflict["mine"], spec, ctx),
@@ -269,7 +239,7 @@ def read_form(sheet: Worksheet, formdata) -> operations.Typed:
     if any(size > module.field(name).type.maximum(module.field(name)) for name, size in sizes.items()):
         return operations.Typed({}, table_sizes=sizes)
     ctx = operations.context(sheet)
-    answers, errors = forms.read(forms.build(module, ctx, formdata=formdata), module, ctx)
+    answers, errors = posted.read(module, ctx, formdata)
     return operations.Typed(answers, errors, sizes)
 
 
@@ -278,8 +248,8 @@ def typed_context(sheet: Worksheet, formdata) -> Context:
     worked out; cells that fail their check left out), for the page to show it back read-only."""
     module = sheet.exercise.module
     ctx = operations.context(sheet)
-    typed = forms.build(module, ctx, formdata=trim_rows(module, formdata))
-    ctx.answers = forms.computed(module, forms.keep_stored(forms.read(typed, module, ctx)[0], {}), ctx)
+    typed = posted.read(module, ctx, trim_rows(module, formdata))[0]
+    ctx.answers = forms.computed(module, forms.keep_stored(typed, {}), ctx)
     return ctx
 
 

@@ -29,6 +29,7 @@ class SaveResult:
     errors: dict[str, list[str]] = field(default_factory=dict)
     reopened: bool = False
     repeated: bool = False  # the same save arrived twice; the first one counted
+    recorded: bool = False  # this save made a new version
 
     def as_json(self) -> dict:
         sheet = self.worksheet
@@ -125,9 +126,10 @@ def _label_column(module: Module, key: str) -> str:
 
 def lock(sheet: Worksheet) -> Worksheet:
     """Take the worksheet's row for this transaction (PostgreSQL; SQLite POSTs already
-    hold the database), so saves to one sheet queue up rather than interleave."""
-    db.session.execute(sa.select(Worksheet.id).where(Worksheet.id == sheet.id).with_for_update())
-    db.session.refresh(sheet)
+    hold the database), so saves to one sheet queue up rather than interleave; ``sheet`` holds
+    the row as locked (one statement)."""
+    db.session.execute(sa.select(Worksheet).where(Worksheet.id == sheet.id).with_for_update()
+                       .execution_options(populate_existing=True))
     return sheet
 
 
@@ -162,13 +164,13 @@ def save(sheet: Worksheet, typed: Typed, *, base_version: int | None, save_key: 
     if save_key and len(save_key) > 64:
         raise SaveRefused(_("This save could not be read. Reload the page; your typing is kept."))
     lock(sheet)
-    if save_key:
-        earlier = db.session.scalar(sa.select(WorksheetRevision).where(
-            WorksheetRevision.save_key == save_key))
-        if earlier is not None and earlier.worksheet_id == sheet.id:
-            return SaveResult(sheet, sheet.version, earlier.conflicts, repeated=True)
-        if earlier is not None:
-            raise SaveRefused(_("This save could not be read. Reload the page; your typing is kept."))
+    if base_version is None or not 0 <= base_version <= sheet.version:
+        base_version = sheet.version
+    earlier, base = revisions_for_save(sheet, save_key, base_version)
+    if earlier is not None and earlier.worksheet_id == sheet.id:
+        return SaveResult(sheet, sheet.version, earlier.conflicts, repeated=True)
+    if earlier is not None:
+        raise SaveRefused(_("This save could not be read. Reload the page; your typing is kept."))
     if sheet.status == "final":
         raise SaveRefused(_("The trainers have marked this worksheet final; it can no longer be "
                             "changed. Copy your text elsewhere and ask them to reopen it."))
@@ -178,9 +180,6 @@ def save(sheet: Worksheet, typed: Typed, *, base_version: int | None, save_key: 
             raise SaveRefused(_("The table “%(table)s” can have at most %(max)d rows; this save "
                                 "has %(count)d. Nothing was saved.", table=translate(module.field(name).label),
                                 max=maximum, count=size))
-    if base_version is None or not 0 <= base_version <= sheet.version:
-        base_version = sheet.version
-    base = revision_answers(sheet, base_version)
     if base is None:
         base, base_version = sheet.answers, sheet.version
     errors = typed.errors
@@ -193,7 +192,22 @@ def save(sheet: Worksheet, typed: Typed, *, base_version: int | None, save_key: 
     result.reopened = sheet.status == "submitted"
     result.version = record(sheet, answers, base_version=base_version, registration=registration,
                             user=user, save_key=save_key, conflicts=conflicts)
+    result.recorded = True
     return result
+
+
+def revisions_for_save(sheet: Worksheet, save_key: str | None, base_version: int):
+    """The revision that already holds ``save_key`` (a repeated save), if any, and the answers
+    of the save's base version (None when gone): one statement."""
+    wanted = sa.and_(WorksheetRevision.worksheet_id == sheet.id, WorksheetRevision.version == base_version)
+    found = db.session.execute(sa.select(
+        WorksheetRevision.worksheet_id, WorksheetRevision.version, WorksheetRevision.save_key,
+        WorksheetRevision.conflicts, WorksheetRevision.answers).where(
+        sa.or_(wanted, WorksheetRevision.save_key == save_key) if save_key else wanted)).all()
+    earlier = next((row for row in found if save_key and row.save_key == save_key), None)
+    base = {} if base_version == 0 else next(
+        (row.answers for row in found if row.worksheet_id == sheet.id and row.version == base_version), None)
+    return earlier, base
 
 
 def record(sheet: Worksheet, answers: dict, *, base_version: int, registration=None, user=None,

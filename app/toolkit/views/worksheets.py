@@ -2,7 +2,6 @@
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_time
 from flask_wtf.csrf import generate_csrf
@@ -12,9 +11,8 @@ from ...database import utcnow
 from ...extensions import db
 from ...i18n import _
 from ...web.routes import Routes
-from .. import filling, forms, history, operations
+from .. import filling, forms, history, operations, posted
 from ..labels import progress_label
-from ..models import WorksheetRevision
 from .common import csrf_ok, exercise_of, number, participant, saved_label
 
 routes = Routes()
@@ -163,6 +161,7 @@ def autosave(token: str, key: str):
         try:
             result = filling.save_form(sheet, request.form, base_version=base, registration=registration,
                                      save_key=request.form.get("save_key") or None)
+            answer = save_answer(sheet, result, request.form, base)  # before the commit: no reloads
             db.session.commit()
             break
         except operations.SaveRefused as refused:
@@ -172,7 +171,7 @@ def autosave(token: str, key: str):
             db.session.rollback()
             if attempt == 2:
                 raise
-    return jsonify(save_answer(sheet, result, request.form, base))
+    return jsonify(answer)
 
 
 def save_answer(sheet, result, formdata, base: int | None) -> dict:
@@ -181,12 +180,11 @@ def save_answer(sheet, result, formdata, base: int | None) -> dict:
     ctx = operations.context(sheet)
     errors = result.errors
     if result.repeated:  # the first answer was lost on the way: say again what was wrong
-        errors = forms.read(forms.build(module, ctx, formdata=formdata), module, ctx)[1]
-    state = filling.form_state(forms.build(module, ctx, answers=sheet.answers), module)
+        errors = posted.read(module, ctx, formdata)[1]
+    state = posted.state(module, ctx, sheet.answers)
     now = utcnow().astimezone(ZoneInfo(sheet.exercise.course.timezone))
-    key = formdata.get("save_key")  # did this save make a new version (a restored draft said something)?
-    changed = bool(key) and not result.repeated and db.session.scalar(
-        sa.select(WorksheetRevision.id).where(WorksheetRevision.save_key == key)) is not None
+    # did this save make a new version (a restored draft said something)?
+    changed = bool(formdata.get("save_key")) and result.recorded
     return {**result.as_json(), "repeated": result.repeated, "changed": changed,
             "errors": filling.page_errors(module, formdata, errors),
             "conflicts": filling.conflict_notes(sheet, ctx, result.conflicts, base),
@@ -206,8 +204,7 @@ def state(token: str, key: str):
     fields = {}
     if sheet is not None:
         module = sheet.exercise.module
-        fields["state"] = filling.form_state(
-            forms.build(module, operations.context(sheet), answers=sheet.answers), module)
+        fields["state"] = posted.state(module, operations.context(sheet), sheet.answers)
     response = jsonify(version=sheet.version if sheet else 0, status=sheet.status if sheet else "draft",
                        csrf_token=generate_csrf(), **fields,
                        saved_at=sheet.saved_at.isoformat() if sheet and sheet.saved_at else None,
