@@ -55,10 +55,10 @@ def choices(user: User) -> dict:
     seen = visible(user).subquery()
     years = sorted({day.year for day in db.session.scalars(sa.select(seen.c.start_date))}, reverse=True)
     found = {"organiser": {}, "donor": {}}
+    pairs = sa.select(CourseOrganisation.role, CourseOrganisation.organisation_id).distinct().where(
+        CourseOrganisation.course_id.in_(sa.select(seen.c.id))).subquery()  # not DISTINCT on JSON
     for role, organisation in db.session.execute(
-            sa.select(CourseOrganisation.role, Organisation).distinct()
-            .join(Organisation, Organisation.id == CourseOrganisation.organisation_id)
-            .where(CourseOrganisation.course_id.in_(sa.select(seen.c.id)))):
+            sa.select(pairs.c.role, Organisation).join(Organisation, Organisation.id == pairs.c.organisation_id)):
         found[role][organisation.id] = organisation
     ordered = {role: sorted(orgs.values(), key=lambda org: str(org.name).casefold())
                for role, orgs in found.items()}
