@@ -222,9 +222,10 @@ def test_the_stored_order_of_anonymous_answers_does_not_follow_the_receipts(db, 
               for (answers,) in db.session.execute(sa.text(
                   f"SELECT answers FROM evaluation_response ORDER BY {physical}")).all()]
     assert sorted(stored) == [f"answer {n}" for n in range(8)]  # every answer kept, once
-    assert stored != [f"answer {n}" for n in range(8)]  # not in the order they came
-    receipts = db.session.execute(sa.text(f"SELECT registration_id FROM evaluation_receipt ORDER BY {physical}"))
-    assert [row[0] for row in receipts] == [person.id for person in people]
+    if physical == "rowid":  # PostgreSQL reuses space freed by earlier tests: its order is not theirs
+        assert stored != [f"answer {n}" for n in range(8)]  # not in the order they came
+        receipts = db.session.execute(sa.text("SELECT registration_id FROM evaluation_receipt ORDER BY rowid"))
+        assert [row[0] for row in receipts] == [person.id for person in people]
 
 
 def test_switching_to_anonymous_deals_the_unlinked_answers_afresh(db, course, make_registration, monkeypatch):

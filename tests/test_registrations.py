@@ -336,3 +336,32 @@ def test_the_list_filters_by_ministry(client, make_course, make_user, login, db)
     page = client.get("/manage/courses/min-2030/registrations/?country=VN&ministry=mofa").get_data(as_text=True)
     assert "Foreign Affairs Person" in page and "Home Affairs Person" not in page
     assert 'id="f-ministry"' in page
+
+
+def test_erasing_a_registration_made_with_someone_elses_address_keeps_their_messages(client, make_course,
+                                                                                     db):
+    """Someone registers with another person's address, then asks to erase "their" data: only
+    the messages of that registration go; the real person's confirmation, with their personal
+    link, stays (and so do messages written before messages knew their registration)."""
+    import sqlalchemy as sa
+
+    course = make_course(start_date=date(2030, 4, 9), end_date=date(2030, 4, 11))
+    real = operations.register(course, person())
+    db.session.commit()
+    legacy = OutboxMessage(course_id=course.id, recipient=real.email, subject="Earlier", body="…",
+                           language="en")  # as written before the migration: no registration
+    db.session.add(legacy)
+    impostor = operations.register(course, person(full_name="Someone Else"))
+    db.session.commit()
+    assert impostor.email == real.email
+    mine = {m.id for m in db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.registration_id == real.id))}
+    assert mine  # the real person's confirmation
+    client.post(f"/p/{impostor.token}/cancel", data={"erase": "1", "confirm": "1"})
+    left = {m.id: m for m in db.session.scalars(sa.select(OutboxMessage))}
+    assert mine <= set(left) and legacy.id in left
+    assert not any(m.registration_id == impostor.id for m in left.values())
+    assert real.token in " ".join(m.body for m in left.values())  # their link is still there to send
+    # The real person erasing their own data takes theirs, and the old ones to their address.
+    client.post(f"/p/{real.token}/cancel", data={"erase": "1", "confirm": "1"})
+    assert count(OutboxMessage) == 0

@@ -34,7 +34,9 @@ def send_email(recipient: str, language: str, template: str, *, course=None,
     """
     with use_language(language) as chosen:
         subject, body = render(template, course=course, **context)
+    registration = context.get("registration")  # the participant it is about, if any
     message = OutboxMessage(course_id=course.id if course is not None else None,
+                            registration_id=getattr(registration, "id", None),
                             recipient=recipient, subject=subject[:300], body=body,
                             language=chosen.language)
     db.session.add(message)

@@ -59,8 +59,16 @@ def request_deletion(registration: Registration) -> None:
 def anonymise(registration: Registration) -> None:
     """Erase who the person is; keep the figures (sex, age group, country, organisation type)."""
     email = registration.email
-    db.session.execute(sa.delete(OutboxMessage).where(
-        OutboxMessage.course_id == registration.course_id, OutboxMessage.recipient == email))
+    # Its own messages; and messages written before messages knew their registration, to its
+    # address, unless someone else of the course has that address (whoever registered with
+    # another person's address must not erase that person's messages).
+    others = sa.select(Registration.id).where(
+        Registration.course_id == registration.course_id, Registration.id != registration.id,
+        Registration.email == email)
+    db.session.execute(sa.delete(OutboxMessage).where(sa.or_(
+        OutboxMessage.registration_id == registration.id,
+        sa.and_(OutboxMessage.registration_id.is_(None), OutboxMessage.course_id == registration.course_id,
+                OutboxMessage.recipient == email, ~sa.exists(others)))))
     for name in PERSONAL_FIELDS:
         setattr(registration, name, "")
     registration.email = f"anonymised-{registration.id}@invalid"
