@@ -1,15 +1,19 @@
 """Form pieces shared by the features: the base form, choices, fields, rendering."""
 import re
+import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal
 
+import icu
 from flask import current_app, render_template
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, FieldList, FormField, SelectChoice, SelectMultipleField, \
-    ValidationError, widgets
+from wtforms import DecimalField, FieldList, FormField, HiddenField, SelectChoice, \
+    SelectMultipleField, StringField, TextAreaField, ValidationError, widgets
+from wtforms.validators import StopValidation
 
 from .i18n import _l, messages
 from .i18n.languages import LANGUAGES, endonym
+from .i18n.multilingual import MultilingualText
 
 # C0 controls other than tab, newline and carriage return: never meaningful in a form, and
 # PostgreSQL refuses NUL outright.
@@ -19,6 +23,57 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def clean_text(value):
     """Drop control characters from text typed into any field."""
     return CONTROL_CHARACTERS.sub("", value) if isinstance(value, str) else value
+
+
+def clean_line(value):
+    """Text for a one-line field: control characters dropped, and each run of line ends
+    (CR, LF, CRLF, NEL, U+2028, U+2029: whatever :meth:`str.splitlines` splits at) one space."""
+    value = clean_text(value)
+    if not isinstance(value, str):
+        return value
+    lines = value.splitlines()
+    if len(lines) == 1 and lines[0] == value:
+        return value
+    return " ".join(line for line in lines if line)
+
+
+def is_invisible(char: str) -> bool:
+    """Nothing a reader sees: spaces and line ends (Unicode category Z), controls, format
+    characters such as zero-width spaces, joiners and bidi controls (category C), and the other
+    default-ignorable code points (fillers such as U+3164)."""
+    return (unicodedata.category(char)[0] in "ZC"
+            or icu.Char.hasBinaryProperty(char, icu.UProperty.DEFAULT_IGNORABLE_CODE_POINT))
+
+
+def only_invisible(text: str | None) -> bool:
+    """True for text that holds characters, none of them visible."""
+    return bool(text) and all(is_invisible(char) for char in text)
+
+
+class Visible:
+    """For names and titles: a value made only of invisible characters (:func:`is_invisible`)
+    counts as empty. A required field then says "This field is required."; an optional one is
+    stored empty. Works for one-line fields and for every language of a multilingual field,
+    wherever it stands among the field's validators."""
+
+    def __call__(self, form, field):
+        if isinstance(field.data, MultilingualText):  # a MultilingualField (app.i18n.fields)
+            kept = {lang: text for lang, text in field.data.items() if not only_invisible(text)}
+            if len(kept) != len(field.data):
+                field.data = MultilingualText(kept)
+                field.raw = {lang: kept.get(lang, "") for lang in field.raw}
+                try:  # the field's own "please write this" message, now that it applies
+                    field.pre_validate(form)
+                except ValidationError as error:
+                    if error.args[0] not in field.errors:  # not one it gave already
+                        raise
+            return
+        if isinstance(field.data, str) and only_invisible(field.data):
+            field.data, field.raw_data = "", [""]
+            field.errors[:] = []
+            if field.flags.required:
+                raise StopValidation(field.gettext("This field is required."))
+            raise StopValidation()  # stored empty: the other checks have nothing to look at
 
 
 class BuiltInMessages:
@@ -33,9 +88,16 @@ class BuiltInMessages:
         return messages.get_translations().ungettext(singular, plural, n)
 
 
+def _one_line(field_class) -> bool:
+    """A text input of one line: a StringField other than a text area or a hidden value (which
+    may carry a text area's earlier value)."""
+    return issubclass(field_class, StringField) and not issubclass(field_class, (TextAreaField,
+                                                                                 HiddenField))
+
+
 class Form(FlaskForm):
-    """The base of every form: control characters never reach the database; WTForms' own
-    messages come in the page's language."""
+    """The base of every form: control characters never reach the database, nor line ends a
+    one-line field; WTForms' own messages come in the page's language."""
 
     class Meta:
         def get_translations(self, form):
@@ -43,9 +105,10 @@ class Form(FlaskForm):
 
         def bind_field(self, form, unbound_field, options):
             if not issubclass(unbound_field.field_class, (FieldList, FormField)):
+                clean = clean_line if _one_line(unbound_field.field_class) else clean_text
                 filters = unbound_field.kwargs.get("filters", ())
-                if clean_text not in filters:  # a FieldList binds the same field once per row
-                    unbound_field.kwargs["filters"] = (clean_text, *filters)
+                if clean not in filters:  # a FieldList binds the same field once per row
+                    unbound_field.kwargs["filters"] = (clean, *filters)
             return unbound_field.bind(form=form, **options)
 
 

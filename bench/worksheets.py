@@ -104,6 +104,7 @@ class Participant(threading.Thread):
         self.row = f"p{person['id']}"
         self.acknowledged = {}  # key → last text the server acknowledged
         self.latencies, self.failures, self.saves = [], 0, []
+        self.refusals = []  # (status, start of the body) of each save not taken
 
     def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
@@ -164,8 +165,10 @@ class Participant(threading.Thread):
                 self.saves.append(save_key)
                 return
             self.failures += 1
+            self.refusals.append((status, body[:200]))
             return
         self.failures += 1
+        self.refusals.append(("network", b""))
 
     def run(self) -> None:
         for key in ("M1", "M11"):
@@ -352,6 +355,10 @@ def main() -> None:
         server.wait(timeout=30)
     latencies = sorted(t for client in clients for t in client.latencies)
     failures = sum(client.failures for client in clients)
+    refusals = [refusal for client in clients for refusal in client.refusals]
+    for status in sorted({str(status) for status, _body in refusals}):
+        found = [body for code, body in refusals if str(code) == status]
+        print(f"refused or failed with {status}: {len(found)}, e.g. {found[0]!r}")
     lost, misattributed, stored = verify(url, people, {c.person["id"]: c for c in clients})
     quantiles = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0] * 99
     print(f"saves: {len(latencies)} sent, {failures} refused or failed, {stored} revisions stored")

@@ -200,7 +200,7 @@ def test_a_teammates_change_made_meanwhile_is_not_overwritten(client, course, db
         **drawn_ha, "actions-0-status": "in_progress", "actions-1-status": "not_started"})
     assert clash.status_code == 409
     text = clash.get_data(as_text=True)
-    assert "Trần Văn Minh saved meanwhile" in text and "Minh: adopted" in text
+    assert "<bdi>Trần Văn Minh</bdi> saved meanwhile" in text and "Minh: adopted" in text
     updates = {u.row_id: u for u in db.session.scalars(sa.select(ActionUpdate))}
     assert (updates["r1"].status, updates["r1"].updated_by_id) == ("done", minh.id)  # Minh's kept
     assert (updates["r2"].status, updates["r2"].updated_by_id) == ("not_started", ha.id)  # Ha's saved

@@ -75,7 +75,7 @@ def test_a_group_sheet_is_shared_by_its_members_and_no_one_else(client, course, 
     ha, minh, sari = people["ha"], people["minh"], people["sari"]
     page = page_of(client, ha)
     assert team_key(page) == f"group:{people['red'].id}"
-    assert '<details class="team"' in page and "<strong>Red River</strong> · 2 members" in page
+    assert '<details class="team"' in page and "<strong><bdi>Red River</bdi></strong> · 2 members" in page
     response = autosave(client, ha, {"top_priorities": "Red River plan"}, team_key(page))
     assert response.status_code == 200, response.get_data(as_text=True)
     sheet = db.session.scalar(sa.select(Worksheet))
@@ -83,10 +83,10 @@ def test_a_group_sheet_is_shared_by_its_members_and_no_one_else(client, course, 
 
     assert "Red River plan" in page_of(client, minh)  # the teammate's page shows it
     theirs = page_of(client, sari)
-    assert "Red River plan" not in theirs and "<strong>Mekong</strong> · 1 member" in theirs
+    assert "Red River plan" not in theirs and "<strong><bdi>Mekong</bdi></strong> · 1 member" in theirs
     assert operations.may_edit(sheet, minh) and not operations.may_edit(sheet, sari)
     listing = client.get(f"/p/{minh.token}/worksheets/").get_data(as_text=True)
-    assert "Filled by your group: Red River" in listing
+    assert "Filled by your group: <bdi>Red River</bdi>" in listing
     assert count(Worksheet) == 1
 
 
@@ -125,7 +125,7 @@ def test_a_member_moved_while_editing_is_refused_and_what_they_typed_is_kept(cli
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "What you typed (not saved)" in page and "Typed on the way" in page
-    assert "<strong>Mekong</strong> · 2 members" in page and team_key(page) == f"group:{mekong.id}"
+    assert "<strong><bdi>Mekong</bdi></strong> · 2 members" in page and team_key(page) == f"group:{mekong.id}"
     db.session.expire_all()
     assert (count(Worksheet), count(WorksheetRevision)) == before  # nothing written anywhere
     answers = {s.group_id: s.answers.get("top_priorities") for s in db.session.scalars(sa.select(Worksheet))}
@@ -152,7 +152,7 @@ def test_switching_grouping_keeps_every_saved_sheet_in_the_trainers_list(client,
     page = client.get(f"/courses/{SLUG}/exercises/M11/").get_data(as_text=True)
     assert "One worksheet per working group" in page
     for name in ("Red River", "Mekong", "No group", "Viet Nam team"):
-        assert f"<strong>{name}</strong>" in page
+        assert f"<strong><bdi>{name}</bdi></strong>" in page
     assert page.index("Red River") < page.index("Mekong") < page.index("No group") < page.index("Viet Nam team")
     sheets = {s.id for s in exercise.worksheets}
     assert all(f"/sheets/{sheet_id}\"" in page for sheet_id in sheets) and len(sheets) == 2
@@ -162,7 +162,7 @@ def test_switching_grouping_keeps_every_saved_sheet_in_the_trainers_list(client,
     db.session.commit()
     assert "Country plan" in page_of(client, ha)  # switched back: the country sheet is theirs again
     page = client.get(f"/courses/{SLUG}/exercises/M11/").get_data(as_text=True)
-    assert "<strong>Red River</strong>" in page  # the group sheet stays listed
+    assert "<strong><bdi>Red River</bdi></strong>" in page  # the group sheet stays listed
 
 
 def test_references_offer_the_groups_and_its_members_rows(app, client, course, people, make_exercise):
@@ -258,4 +258,4 @@ def test_a_group_sheet_prints_under_the_groups_name(client, login, trainer, cour
     assert "Red River" in country and "Issue the plan" in country
     assert "Issue the plan" not in pdf_text(client.get(f"/courses/{SLUG}/exercises/pack/ID.pdf").data, tmp_path)
     review = client.get(f"/courses/{SLUG}/exercises/M11/sheets/{sheet.id}").get_data(as_text=True)
-    assert "<strong>Red River</strong> · 2 members" in review
+    assert "<strong><bdi>Red River</bdi></strong> · 2 members" in review

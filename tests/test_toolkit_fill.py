@@ -331,7 +331,7 @@ def test_without_javascript_a_conflict_keeps_mine_in_the_box_and_the_teammates_o
     response = client.post(url(minh, "M11"), data=act(data, "save"))
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "A teammate (Nguyễn Thị Hà) changed this while you were editing:" in page
+    assert "A teammate (<bdi>Nguyễn Thị Hà</bdi>) changed this while you were editing:" in page
     assert "Draft the MOHA plan" in page and "save again to keep yours" in page
     shown = form_of(response)
     assert shown["actions-0-action"] == "Draft MOHA sector plan"  # mine, in the box

@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, UR
 
 import wtforms
 
-from ..forms import Form, choices
+from ..forms import Form, Visible, choices
 from ..i18n import _l
 from ..i18n.fields import MultilingualField
 
@@ -33,7 +33,7 @@ class SessionForm(Form):
     day = SelectField(_l("Day"), validators=[DataRequired()])
     start = TimeField(_l("Starts"), validators=[InputRequired()])
     end = TimeField(_l("Ends"), validators=[InputRequired()])
-    title = MultilingualField(_l("Title"), required=True, max_length=250)
+    title = MultilingualField(_l("Title"), required=True, max_length=250, validators=[Visible()])
     description = MultilingualField(_l("Description"), multiline=True, max_length=3000)
     kind = SelectField(_l("Type"), choices=choices(KIND_LABELS.items()), default="presentation")
     room = StringField(_l("Room"), validators=[Length(max=120)],
@@ -44,9 +44,9 @@ class SessionForm(Form):
 
 
 class SpeakerForm(Form):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    title = StringField(_l("Title or position"), validators=[Length(max=200)])
-    organisation = StringField(_l("Organisation"), validators=[Length(max=300)])
+    name = StringField(_l("Name"), validators=[Visible(), DataRequired(), Length(max=200)])
+    title = StringField(_l("Title or position"), validators=[Visible(), Length(max=200)])
+    organisation = StringField(_l("Organisation"), validators=[Visible(), Length(max=300)])
     bio = MultilingualField(_l("Short biography"), multiline=True, max_length=2000)
     photo = FileField(_l("Photo"), description=_l("PNG or JPEG, at most 1 MB."))
     registration_id = SelectField(_l("Registered participant"), coerce=int, validators=[Optional()],

@@ -3,7 +3,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ..forms import Form, choices, language_choices
+from ..forms import Form, Visible, choices, language_choices
 from ..i18n import _l
 from ..i18n.fields import MultilingualField
 from .languages import MODES
@@ -24,17 +24,21 @@ class SettingsForm(Form):
         "the verification address stay as they are."))
     arrangement = RadioField(_l("Languages on the page"), default="side_by_side", choices=choices([
         ("side_by_side", _l("Side by side")), ("stacked", _l("One above the other"))]))
-    title = MultilingualField(_l("Title"), max_length=120,
+    title = MultilingualField(_l("Title"), max_length=120, validators=[Visible()],
                               description=_l("Empty: “Certificate of Participation” in each language."))
     wording = MultilingualField(_l("Wording"), multiline=True, max_length=600,
                                 description=_l("Empty: the layout's standard wording in each language."))
     issue_place = MultilingualField(_l("Place of issue"), max_length=120)
-    signatory1_name = StringField(_l("First signatory: name"), validators=[Length(max=200)])
-    signatory1_title = MultilingualField(_l("First signatory: title"), max_length=200)
+    signatory1_name = StringField(_l("First signatory: name"),
+                                  validators=[Visible(), Length(max=200)])
+    signatory1_title = MultilingualField(_l("First signatory: title"), max_length=200,
+                                         validators=[Visible()])
     signatory1_image = FileField(_l("First signatory: signature image"),
                                  description=_l("PNG, JPEG or SVG, at most 1 MB."))
-    signatory2_name = StringField(_l("Second signatory: name"), validators=[Length(max=200)])
-    signatory2_title = MultilingualField(_l("Second signatory: title"), max_length=200)
+    signatory2_name = StringField(_l("Second signatory: name"),
+                                  validators=[Visible(), Length(max=200)])
+    signatory2_title = MultilingualField(_l("Second signatory: title"), max_length=200,
+                                         validators=[Visible()])
     signatory2_image = FileField(_l("Second signatory: signature image"),
                                  description=_l("PNG, JPEG or SVG, at most 1 MB."))
     pdfa = BooleanField(_l("Archive-quality PDF (PDF/A-3b)"))

@@ -10,7 +10,7 @@ from wtforms import BooleanField, DateField, FieldList, FormField, IntegerField,
     StringField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..forms import Form, LocalDecimalField, MultiCheckboxField, choices, language_choices
+from ..forms import Form, LocalDecimalField, MultiCheckboxField, Visible, choices, language_choices
 from ..i18n import _, _l, current_language
 from ..i18n.fields import MultilingualField
 from ..i18n.languages import LANGUAGES, babel_locale
@@ -52,7 +52,7 @@ class ObjectiveForm(wtforms.Form):
 
 
 class CourseForm(Form):
-    title = MultilingualField(_l("Title"), required=True, max_length=250)
+    title = MultilingualField(_l("Title"), required=True, max_length=250, validators=[Visible()])
     slug = StringField(
         _l("Web address"), validators=[Optional(), Length(min=3, max=80), valid_slug],
         description=_l("Lowercase letters, digits and hyphens, e.g. jakarta-2025-wps. "

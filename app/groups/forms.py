@@ -3,7 +3,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from ..forms import Form, choices
+from ..forms import Form, Visible, choices
 from ..i18n import _l
 from .operations import NAME_LENGTH
 
@@ -35,7 +35,8 @@ class GenerateForm(Form):
 
 
 class NameForm(Form):
-    name = StringField(_l("Name"), validators=[InputRequired()], render_kw={"maxlength": NAME_LENGTH})
+    name = StringField(_l("Name"), validators=[Visible(), InputRequired()],
+                       render_kw={"maxlength": NAME_LENGTH})
 
 
 class ImportForm(Form):

@@ -69,7 +69,7 @@ class MultilingualField(Field):
         self.data = MultilingualText()
 
     def process(self, formdata, data=unset_value, extra_filters=None):
-        from ..forms import clean_text
+        from ..forms import clean_line, clean_text
 
         self.process_errors = []
         if data is unset_value:
@@ -78,8 +78,9 @@ class MultilingualField(Field):
         self.data = MultilingualText(data if isinstance(data, dict | MultilingualText) else {})
         self.raw = {}
         if formdata is not None:
+            clean = clean_text if self.multiline else clean_line
             self.raw = {
-                lang: clean_text(formdata.get(f"{self.name}-{lang}", ""))
+                lang: clean(formdata.get(f"{self.name}-{lang}", ""))
                 for lang in LANGUAGES
                 if f"{self.name}-{lang}" in formdata
             }

@@ -9,7 +9,7 @@ from wtforms import BooleanField, EmailField, FieldList, FormField, HiddenField,
 from wtforms.validators import StopValidation
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
-from ..forms import Form, choices, language_choices
+from ..forms import Form, Visible, choices, language_choices
 from ..i18n import _, _l, current_language
 from ..reference import country_choices, country_name, ministries, organisation_types
 from .labels import STATUS_LABELS
@@ -104,7 +104,7 @@ class PersonForm(Form):
                             validators=[DataRequired()])
     organisation_type = SelectField(_l("Type of organisation"), validators=[DataRequired()])
     ministry = SelectField(_l("Ministry or agency"), validators=[Optional()], validate_choice=False)
-    organisation = StringField(_l("Organisation"), validators=[Length(max=300)],
+    organisation = StringField(_l("Organisation"), validators=[Visible(), Length(max=300)],
                                description=_l("For government, only if your ministry is not listed."))
     position = StringField(_l("Position"), validators=[Optional(), Length(max=200)],
                            render_kw={"autocomplete": "organization-title"})
@@ -250,7 +250,8 @@ class BulkForm(StatusForm):
 
 class NominationLinkForm(Form):
     country = SelectField(_l("Country"), validators=[DataRequired()])
-    focal_name = StringField(_l("Focal point's name"), validators=[DataRequired(), Length(max=200)])
+    focal_name = StringField(_l("Focal point's name"),
+                             validators=[Visible(), DataRequired(), Length(max=200)])
     focal_email = EmailField(_l("Focal point's email"), validators=[DataRequired(), Email(), Length(max=254)])
 
     def __init__(self, *args, **kwargs):

@@ -11,6 +11,7 @@ from functools import lru_cache
 import icu
 from babel.core import get_global
 
+from ..forms import is_invisible as _is_invisible  # spaces, controls, ZWSP, bidi controls, fillers
 from ..i18n import _, current_language
 from ..i18n.languages import LANGUAGES, babel_locale
 from ..reference import asean_members, member
@@ -65,12 +66,6 @@ def script_code(char: str) -> int:
 
 def _is_letter_or_mark(char: str) -> bool:
     return unicodedata.category(char)[0] in "LM"
-
-
-def _is_invisible(char: str) -> bool:
-    """Spaces, controls, format characters (ZWSP, joiners, bidi controls) and fillers."""
-    return (unicodedata.category(char)[0] in "ZC"
-            or icu.Char.hasBinaryProperty(char, icu.UProperty.DEFAULT_IGNORABLE_CODE_POINT))
 
 
 def _is_control(char: str) -> bool:

@@ -18,7 +18,7 @@ from decimal import Decimal
 from flask_babel import ngettext
 from wtforms import ValidationError
 
-from ..forms import clean_text
+from ..forms import clean_line, clean_text
 from ..i18n import _
 from .fields import Context, FieldSpec, row_id_ok
 from .forms import INVALID, new_row_id
@@ -45,14 +45,16 @@ def date_range_error(low: date, high: date) -> str:
 
 # --- one input --------------------------------------------------------------------------------
 
-def first(formdata, name: str):
-    """The input's value as WTForms reads it: the first one sent, None when not sent."""
+def first(formdata, name: str, one_line: bool = False):
+    """The input's value as WTForms reads it: the first one sent, None when not sent; with
+    ``one_line`` (a StringField's input), its line ends are spaces, as the form's filter makes
+    them (:func:`app.forms.clean_line`)."""
     values = formdata.getlist(name) if name in formdata else []
-    return clean_text(values[0]) if values else None
+    return (clean_line if one_line else clean_text)(values[0]) if values else None
 
 
 def text(formdata, name: str, maximum: int, long: bool = False) -> str:
-    value = first(formdata, name)
+    value = first(formdata, name, one_line=not long)
     if value is not None and len(value) > maximum:
         raise Refused(too_long(maximum))
     value = (value or "").strip()
@@ -69,7 +71,7 @@ def one_of(formdata, name: str, allowed, default: str = "") -> str:
 
 
 def number(formdata, name: str, spec: FieldSpec, minimum=None) -> str:
-    value = first(formdata, name)
+    value = first(formdata, name, one_line=True)  # a NumberInput is a one-line StringField
     if value in (None, ""):
         return ""
     try:
@@ -232,9 +234,12 @@ def inputs(value, spec: FieldSpec, ctx: Context) -> dict[str, list[str]]:
                 "-currency": [str(value.get("currency") or "")]}
     if kind == "reference":
         form = spec.type.to_form(value, spec, ctx)
-        return {"-row": [str(form.get("row") or "")], "-text": [str(form.get("text") or "")]}
+        return {"-row": [str(form.get("row") or "")],
+                "-text": [clean_line(str(form.get("text") or ""))]}
     if kind == "date":
         return {"": [value or ""]}
+    if kind == "text":  # a one-line input: an answer stored with line ends shows them as spaces
+        return {"": [clean_line("" if value is None else str(value))]}
     return {"": ["" if value is None else str(value)]}
 
 

@@ -3,7 +3,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from ..auth.models import ROLES
-from ..forms import Form, choices, language_choices
+from ..forms import Form, Visible, choices, language_choices
 from ..i18n import _, _l
 
 ROLE_LABELS = {"admin": _l("Admin"), "trainer": _l("Trainer")}
@@ -17,7 +17,7 @@ def strong_enough(form, field):
 
 class UserForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[Visible(), DataRequired(), Length(max=200)])
     role = SelectField(_l("Role"), choices=choices((role, ROLE_LABELS[role]) for role in ROLES))
     language = SelectField(_l("Language"), choices=[], validators=[Optional()])
     active = BooleanField(_l("Account active"), default=True)
@@ -30,7 +30,7 @@ class UserForm(Form):
 
 
 class AccountForm(Form):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[Visible(), DataRequired(), Length(max=200)])
     language = SelectField(_l("Language"), choices=[], validators=[Optional()])
     current_password = PasswordField(_l("Current password"), validators=[Optional()],
                                      render_kw={"autocomplete": "current-password"})
