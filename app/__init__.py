@@ -36,6 +36,8 @@ def register_features(app: Flask) -> None:
     twice fails here, at start-up) and its commands."""
     from . import cli
     from .agenda import views as agenda
+    from .api import models as _api_models  # noqa: F401 - until the API's views import them
+    from .audit import models as _audit_models  # noqa: F401 - until the log's views import them
     from .auth import views as auth
     from .certificates import views as certificates
     from .core import views as core

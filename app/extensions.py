@@ -1,5 +1,6 @@
 """Extensions, created unbound here and bound to the app in ``configure``."""
-from flask import Flask
+from flask import Flask, request
+from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -28,9 +29,20 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 
 
+def client_address() -> str:
+    """The client's address, as the proxy in front reported it (LOKAKARYA_PROXY_FIX)."""
+    return request.remote_addr or "unknown"
+
+
+# Counters live in Redis when REDIS_URL is set (shared by every app server), in memory otherwise;
+# if Redis stops answering, each process counts in memory until it answers again.
+limiter = Limiter(key_func=client_address)
+
+
 def configure(app: Flask) -> None:
     """Bind the extensions to ``app``."""
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)

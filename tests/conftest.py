@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from app import create_app
+from app.extensions import limiter
 from app.auth.models import User
 from app.auth.operations import create_user
 from app.courses.models import Course
@@ -60,7 +61,8 @@ def app(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def db(app):
-    """An app context and, after the test, empty tables."""
+    """An app context and, after the test, empty tables and fresh rate-limit counters."""
+    limiter.reset()
     with app.app_context():
         yield _db
         _db.session.rollback()

@@ -1,0 +1,1 @@
+"""The audit log: what trainers and admins did, readable by admins."""
