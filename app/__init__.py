@@ -36,8 +36,8 @@ def register_features(app: Flask) -> None:
     twice fails here, at start-up) and its commands."""
     from . import cli
     from .agenda import views as agenda
-    from .api import models as _api_models  # noqa: F401 - until the API's views import them
-    from .audit import models as _audit_models  # noqa: F401 - until the log's views import them
+    from .api import views as api
+    from .audit import views as audit
     from .auth import views as auth
     from .certificates import views as certificates
     from .core import views as core
@@ -55,7 +55,7 @@ def register_features(app: Flask) -> None:
     from .web.templates import registry
 
     for feature in (core, auth, users, organisations, courses, registrations, mail, agenda, certificates,
-                    toolkit, groups, evaluation, followup, reports):
+                    toolkit, groups, evaluation, followup, reports, audit, api):
         app.register_blueprint(feature.bp)
     registry.install(app)
     cli.configure(app)

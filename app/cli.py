@@ -71,8 +71,11 @@ def create_user_command(email: str, name: str, role: str, password: str | None) 
 
     if find_user(email):
         raise click.ClickException(f"An account with the email {email} exists already.")
+    from .audit.operations import record
+
     generated = password is None
     password = password or secrets.token_urlsafe(12)
-    create_user(email, name, password, role=role)
+    user = create_user(email, name, password, role=role)
+    record("user.create", target=user, details={"role": role, "active": True})
     db.session.commit()
     click.echo(f"Created {role} {email}" + (f" with password: {password}" if generated else ""))

@@ -34,7 +34,14 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         RETENTION_DAYS=int(env.get("RETENTION_DAYS", 730)),
         UPLOAD_FOLDER=env.get("UPLOAD_FOLDER") or str(instance / "uploads"),
         MAX_CONTENT_LENGTH=int(env.get("MAX_UPLOAD_BYTES", 8 * 1024 * 1024)),
+        # Imports (participants, speakers, working groups): the rows a CSV or XLSX file may hold
+        # below its header, counted as it is read (app/registrations/tables.py).
+        IMPORT_MAX_ROWS=int(env.get("IMPORT_MAX_ROWS", 5000)),
         MAX_LOGO_BYTES=1024 * 1024,
+        # Uploaded images (logos, photos, signatures): the pixels a header may declare, checked
+        # before decoding (app/organisations/logos.py).
+        MAX_IMAGE_SIDE=int(env.get("MAX_IMAGE_SIDE", 4096)),
+        MAX_IMAGE_MEGAPIXELS=int(env.get("MAX_IMAGE_MEGAPIXELS", 16)),
         # Rendered agenda and worksheet PDFs, by content (app/pdf/cache.py): the folder may be
         # emptied at any time; past the size, the least recently served go first.
         PDF_CACHE_FOLDER=env.get("PDF_CACHE_FOLDER") or str(instance / "cache" / "pdf"),
@@ -67,8 +74,32 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         RATELIMIT_HEADERS_ENABLED=True,
         RATELIMIT_KEY_PREFIX="lokakarya",
         RATELIMIT_STRATEGY="moving-window",
-        LOGIN_MAX_FAILURES=int(env.get("LOGIN_MAX_FAILURES", 5)),
-        LOGIN_LOCKOUT_MINUTES=int(env.get("LOGIN_LOCKOUT_MINUTES", 15)),
+        # Public forms, per client address (sent forms only; verification on every request).
+        # A venue's or a ministry's network shows many people under one address: be generous.
+        REGISTRATION_RATE_LIMIT=env.get("REGISTRATION_RATE_LIMIT",
+                                        "10 per minute;30 per hour;100 per day"),
+        NOMINATION_RATE_LIMIT=env.get("NOMINATION_RATE_LIMIT", "10 per minute;30 per hour"),
+        CHECKIN_RATE_LIMIT=env.get("CHECKIN_RATE_LIMIT", "120 per minute"),
+        VERIFY_RATE_LIMIT=env.get("VERIFY_RATE_LIMIT", "30 per minute;300 per hour"),
+        # The JSON API (/api/v1/): per token (or per address without one), and per address.
+        API_RATE_LIMIT=env.get("API_RATE_LIMIT", "300 per minute"),
+        API_ADDRESS_RATE_LIMIT=env.get("API_ADDRESS_RATE_LIMIT", "600 per minute"),
+        # Registrations from one email address in 24 hours, all courses together (public form).
+        REGISTRATION_DAILY_CAP=int(env.get("REGISTRATION_DAILY_CAP", 3)),
+        # Staff sign-in (app/auth/throttle.py). Attempts per client address (passwords and
+        # second-factor codes; beyond: the 429 page); failures per account from one address
+        # (then refused with the usual message while the owner elsewhere still gets in), and
+        # per account from all addresses together. No account is ever locked.
+        LOGIN_RATE_LIMIT=env.get("LOGIN_RATE_LIMIT", "10 per minute;100 per hour"),
+        LOGIN_ACCOUNT_ADDRESS_LIMIT=env.get("LOGIN_ACCOUNT_ADDRESS_LIMIT", "5 per 15 minutes"),
+        LOGIN_ACCOUNT_LIMIT=env.get("LOGIN_ACCOUNT_LIMIT", "50 per hour"),
+        SIGNIN_CODE_ACCOUNT_LIMIT=env.get("SIGNIN_CODE_ACCOUNT_LIMIT", "10 per hour;30 per day"),
+        SIGNIN_CODE_SECONDS=int(env.get("SIGNIN_CODE_SECONDS", 300)),  # password done, code due
+        # Password reset by email: requests per client address, emails per address asked for,
+        # and how long a link works (seconds).
+        PASSWORD_RESET_RATE_LIMIT=env.get("PASSWORD_RESET_RATE_LIMIT", "5 per minute;20 per hour"),
+        PASSWORD_RESET_ACCOUNT_LIMIT=env.get("PASSWORD_RESET_ACCOUNT_LIMIT", "3 per hour"),
+        PASSWORD_RESET_MAX_AGE=int(env.get("PASSWORD_RESET_MAX_AGE", 3600)),
         DEFAULT_SECOND_LANGUAGES=("vi", "id"),
         BABEL_DEFAULT_LOCALE="en",
         BABEL_DEFAULT_TIMEZONE="UTC",

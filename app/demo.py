@@ -27,9 +27,9 @@ LOGOS = Path(__file__).parent / "demo_logos"
 ORGANISATIONS = [
     ("ASEAN-IPR", T(en="ASEAN Institute for Peace and Reconciliation",
                     vi="Viện ASEAN vì Hòa bình và Hòa giải",
-                    id="Institut ASEAN untuk Perdamaian dan Rekonsiliasi"), None, "asean-ipr.svg"),
+                    id="Institut ASEAN untuk Perdamaian dan Rekonsiliasi"), None, "asean-ipr.png"),
     ("UN Women", T(en="UN Women Indonesia", vi="UN Women Indonesia", id="UN Women Indonesia"),
-     "ID", "un-women.svg"),
+     "ID", "un-women.png"),
     ("Canada", T(en="Government of Canada", vi="Chính phủ Canada", id="Pemerintah Kanada"), "CA", None),
     ("ROK", T(en="Government of the Republic of Korea", vi="Chính phủ Hàn Quốc",
               id="Pemerintah Republik Korea"), "KR", None),
@@ -157,6 +157,11 @@ def _organisation(acronym: str, name: T, country: str | None, logo: str | None) 
         if logo:
             organisation.logo = logos.store((LOGOS / logo).read_bytes())
         db.session.add(organisation)
+        db.session.flush()
+    elif logo and organisation.logo and not logos.shown_image(organisation.logo):
+        # An earlier demo stored its logo as SVG, which is no longer shown: the PNG replaces it.
+        logos.remove(organisation.logo)
+        organisation.logo = logos.store((LOGOS / logo).read_bytes())
         db.session.flush()
     return organisation
 

@@ -1,4 +1,6 @@
 """Extensions, created unbound here and bound to the app in ``configure``."""
+import ipaddress
+
 from flask import Flask, request
 from flask_limiter import Limiter
 from flask_login import LoginManager
@@ -30,8 +32,17 @@ login_manager = LoginManager()
 
 
 def client_address() -> str:
-    """The client's address, as the proxy in front reported it (LOKAKARYA_PROXY_FIX)."""
-    return request.remote_addr or "unknown"
+    """The client's address, as the proxy in front reported it (LOKAKARYA_PROXY_FIX), as rate
+    limits count it: an IPv6 address by its /64 network, which one subscriber or one server
+    commonly holds whole (counted address by address, it would give them 2^64 fresh starts)."""
+    address = request.remote_addr or "unknown"
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 6 and parsed.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(getattr(parsed, "ipv4_mapped", None) or parsed)
 
 
 # Counters live in Redis when REDIS_URL is set (shared by every app server), in memory otherwise;

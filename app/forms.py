@@ -50,6 +50,14 @@ def only_invisible(text: str | None) -> bool:
     return bool(text) and all(is_invisible(char) for char in text)
 
 
+def one_line(value: str | None) -> str:
+    """What a one-line name or title field keeps of ``value``, by the forms' rules
+    (:func:`clean_line`, then :class:`Visible`): controls dropped, line ends made one space,
+    trimmed, and nothing at all when no character is visible. Imports clean cells with it."""
+    text = clean_line(value or "").strip()
+    return "" if only_invisible(text) else text
+
+
 class Visible:
     """For names and titles: a value made only of invisible characters (:func:`is_invisible`)
     counts as empty. A required field then says "This field is required."; an optional one is

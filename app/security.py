@@ -18,7 +18,7 @@ CSP = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
-# Uploaded files (logos, possibly SVG) must never run script, even when opened directly.
+# Uploaded files (images, re-encoded on upload) must never run script, even when opened directly.
 UPLOAD_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
 
 
@@ -93,14 +93,17 @@ def add_headers(response):
     headers.setdefault("Content-Security-Policy", UPLOAD_CSP if uploaded else CSP)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "same-origin")
+    # A password reset link works until used: its page names it to nobody, not even to us
+    # (its styles and scripts would otherwise carry it in their Referer), and is not cached.
+    reset_link = request.endpoint == "auth.reset_password"
+    headers.setdefault("Referrer-Policy", "no-referrer" if reset_link else "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if current_app.config.get("HTTPS"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if request.endpoint != "static" and "Cache-Control" not in headers:
         # Pages may hold personal data: do not let shared caches keep them.
-        headers["Cache-Control"] = "no-store" if _is_private() else "no-cache"
+        headers["Cache-Control"] = "no-store" if reset_link or _is_private() else "no-cache"
     return response
 
 

@@ -122,9 +122,9 @@ def setup(folder: Path, count: int):
     logo_dir = Path(__file__).resolve().parent.parent / "app" / "demo_logos"
     organisers = [
         Organisation(name=T(en="ASEAN Institute for Peace and Reconciliation"), acronym="ASEAN-IPR",
-                     logo=logos.store((logo_dir / "asean-ipr.svg").read_bytes())),
+                     logo=logos.store((logo_dir / "asean-ipr.png").read_bytes())),
         Organisation(name=T(en="UN Women Indonesia"), acronym="UN Women",
-                     logo=logos.store((logo_dir / "un-women.svg").read_bytes()))]
+                     logo=logos.store((logo_dir / "un-women.png").read_bytes()))]
     course.organisation_links = [CourseOrganisation(organisation=o, role="organiser", position=i)
                                  for i, o in enumerate(organisers)]
     db.session.add(CertificateSettings(

@@ -6,8 +6,8 @@ PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_BENCH = "postgresql+psycopg://postgres@127.0.0.1:5432/lokakarya_bench"
 
 
-def database_url(kind: str, tmp: str) -> str:
-    """SQLite in the folder ``tmp``, or the PostgreSQL database `lokakarya_bench` on
+def database_url(kind: str, tmp: str, name: str = "lokakarya_bench") -> str:
+    """SQLite in the folder ``tmp``, or the PostgreSQL database ``name`` (`lokakarya_bench`) on
     127.0.0.1:5432, dropped and made again."""
     if kind == "sqlite":
         return f"sqlite:///{tmp}/bench.db"
@@ -15,10 +15,10 @@ def database_url(kind: str, tmp: str) -> str:
 
     admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(sa.text("DROP DATABASE IF EXISTS lokakarya_bench WITH (FORCE)"))
-        connection.execute(sa.text("CREATE DATABASE lokakarya_bench"))
+        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        connection.execute(sa.text(f"CREATE DATABASE {name}"))
     admin.dispose()
-    return PG_BENCH
+    return PG_BENCH.rsplit("/", 1)[0] + f"/{name}"
 
 
 def latency(client, path: str, requests: int, warm_up: int = 3) -> tuple[float, float]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from helpers import ARTIFACTS
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from app import ROOT
 from app.certificates import layouts, rendering
@@ -104,10 +104,17 @@ def png_bytes(size=(240, 120), colour=(0, 114, 188)) -> bytes:
     return buffer.getvalue()
 
 
-SIGNATURE = (b'<svg xmlns="http://www.w3.org/2000/svg" width="160" height="50" '
-             b'viewBox="0 0 160 50">'
-             b'<path d="M5 40 C 30 5, 45 5, 55 30 S 80 50, 95 20 S 130 5, 155 35" fill="none" '
-             b'stroke="#1d3a7a" stroke-width="3"/></svg>')
+def signature_png(colour=(29, 58, 122)) -> bytes:
+    """A pen stroke on a transparent ground, as signatures are uploaded (SVG no longer is)."""
+    image = Image.new("RGBA", (320, 100), (0, 0, 0, 0))
+    points = [(10, 80), (40, 20), (80, 15), (110, 60), (160, 95), (190, 40), (240, 10), (310, 70)]
+    ImageDraw.Draw(image).line(points, fill=(*colour, 255), width=5, joint="curve")
+    buffer = BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+SIGNATURE = signature_png()
 
 
 def pdf_text(pdf: bytes, tmp_path: Path, *args: str) -> str:
@@ -216,9 +223,9 @@ def course(db, make_course, make_user):
     demo = ROOT / "app/demo_logos"
     organisers = [Organisation(name=T(en="ASEAN Institute for Peace and Reconciliation"),
                                acronym="ASEAN-IPR",
-                               logo=logos.store((demo / "asean-ipr.svg").read_bytes())),
+                               logo=logos.store((demo / "asean-ipr.png").read_bytes())),
                   Organisation(name=T(en="UN Women Indonesia"), acronym="UN Women",
-                               logo=logos.store((demo / "un-women.svg").read_bytes()))]
+                               logo=logos.store((demo / "un-women.png").read_bytes()))]
     donors = [Organisation(name=T(en="Government of Canada"), acronym="Canada",
                            logo=logos.store(png_bytes())),
               Organisation(name=T(en="Government of the Republic of Korea"), acronym="ROK")]

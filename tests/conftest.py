@@ -11,17 +11,18 @@ from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
-from app import create_app
-from app.extensions import limiter
+from app import create_app, jobs
 from app.auth.models import User
 from app.auth.operations import create_user
 from app.courses.models import Course
 from app.courses.operations import CourseDetails, create_course
 from app.extensions import db as _db
+from app.extensions import limiter
 from app.i18n.multilingual import MultilingualText
 from app.registrations.models import Registration
 from app.toolkit.models import Exercise
 from helpers import PASSWORD
+from mail_support import Inbox, free_port
 
 
 
@@ -101,6 +102,21 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    """A real SMTP server on 127.0.0.1, configured as the app's mail server; its inbox."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", controller.port)
+    yield inbox
+    assert jobs.wait_local(30)  # no delivery outlives the test
+    controller.stop()
 
 
 @pytest.fixture

@@ -1,62 +1,8 @@
-"""Staff pages refuse anonymous visitors; trainers see only their own courses."""
-import re
+"""Trainers see only their own courses; admins every course and the staff accounts.
 
-import pytest
-
-from app import create_app
-
-PUBLIC = {"core.index", "core.health", "courses.public", "auth.login", "organisations.logo", "static",
-          # Participants: the course's registration, a focal point's link, a personal link.
-          "registrations.register", "registrations.nominate", "registrations.personal",
-          "registrations.my_data", "registrations.cancel",
-          # The agenda and its calendar, and a participant's QR check-in.
-          "agenda.public", "agenda.agenda_ics", "agenda.my_agenda_ics", "agenda.pdf",
-          "agenda.self_checkin",
-          # A participant's own agenda PDF and join link (with their personal link's token).
-          "agenda.my_agenda_pdf", "agenda.join",
-          # A participant's certificate and the public verification page.
-          "certificates.mine", "certificates.verify",
-          # The toolkit's public module library and blank handouts; a participant's worksheet PDFs.
-          "toolkit.library", "toolkit.module_page", "toolkit.blank_pdf", "toolkit.my_sheet_pdf",
-          "toolkit.my_pack_pdf",
-          # A participant's worksheets, filled through the personal link.
-          "toolkit.my_worksheets", "toolkit.fill", "toolkit.autosave", "toolkit.state",
-          "toolkit.sheet_history",
-          # A participant's knowledge test and evaluations, through their personal link.
-          "evaluation.knowledge", "evaluation.survey",
-          # A team's action-plan follow-up, through a member's personal link.
-          "followup.participant"}
-
-
-def sample(argument: str) -> str:
-    """A plausible value for a URL argument such as <int:id>, <slug> or <any(csv, xlsx):format>."""
-    if argument.startswith("<int:"):
-        return "1"
-    if argument.startswith("<any("):
-        return argument[5:].split(",")[0].strip(" )")
-    return "some-slug"
-
-
-def staff_routes():
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint in PUBLIC:
-            continue
-        url = re.sub(r"<[^>]+>", lambda m: sample(m.group(0)), rule.rule)
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            yield pytest.param(method, url, id=f"{method} {url}")
-
-
-@pytest.mark.parametrize("method,url", list(staff_routes()))
-def test_staff_pages_send_anonymous_visitors_to_sign_in(client, method, url):
-    response = client.open(url, method=method)
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/login")
-
-
-def test_every_route_is_either_public_or_tested_above(app):
-    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    assert PUBLIC <= endpoints
+Who may open which route at all (anonymous visitors, participants, trainers of another course,
+admins), route by route, is tests/test_role_matrix.py.
+"""
 
 
 def test_trainers_see_only_courses_of_their_team(client, make_user, make_course, login):

@@ -61,7 +61,7 @@ def test_no_text_overlaps_or_leaves_the_frame_in_any_language(long_course, db, t
     pdfs = rendering.render_each(ordered, lambda c: VERIFY + c.code)
     for language, pdf in zip(people, pdfs):
         (width, height), lines = text_lines(pdf, tmp_path)
-        assert len(lines) > 20, (language, lines)
+        assert len(lines) > 18, (language, lines)  # (the organisers' logos are images, not text)
         assert not overlaps(lines), (language, arrangement, overlaps(lines))
         outside = [words for (x0, y0, x1, y1), words in lines
                    if x0 < FRAME or y0 < FRAME or x1 > width - FRAME or y1 > height - FRAME]

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from certificate_support import SIGNATURE, pdf_text, png_bytes
+from certificate_support import SIGNATURE, pdf_text, png_bytes, signature_png
 from helpers import count
 
 from app.agenda.models import AgendaSession, Attendance, Speaker
@@ -227,9 +227,11 @@ def test_certificate_settings_and_signatures_come_only_when_ticked(client, db, l
     assert new.signatory1_name == "Rahmat Hidayat" and new.language_mode == "participant_only"
     # The signature's file is shared: a new signature on the old course leaves the copy's alone.
     image = new.signatory1_image
-    old.signatory1_image = logos.store(SIGNATURE.replace(b"#1d3a7a", b"#7a1d1d"))
+    stored = (Path(app.config["UPLOAD_FOLDER"]) / "logos" / image).read_bytes()
+    old.signatory1_image = logos.store(signature_png((122, 29, 29)))
     db.session.commit()
-    assert (Path(app.config["UPLOAD_FOLDER"]) / "logos" / image).read_bytes() == SIGNATURE
+    assert old.signatory1_image != image
+    assert (Path(app.config["UPLOAD_FOLDER"]) / "logos" / image).read_bytes() == stored
     assert client.get(f"/logos/{image}").status_code == 200
 
 

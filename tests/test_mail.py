@@ -1,8 +1,5 @@
 """Email: written in the recipient's language, sent over real SMTP only after commit, from the
 job queue (never inside the request), else kept."""
-import asyncio
-import email
-import email.policy
 import socket
 import time
 
@@ -10,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from helpers import count
+from mail_support import Inbox, free_port
 
 from app import jobs
 from app.extensions import db as _db
@@ -17,39 +15,6 @@ from app.mail.models import OutboxMessage
 from app.mail.operations import send_email
 
 LINK = "http://lokakarya.test/p/secret-token/"
-
-
-class Inbox:
-    """An aiosmtpd handler keeping every message it receives, parsed (after ``delay`` seconds)."""
-
-    def __init__(self, delay: float = 0):
-        self.messages = []
-        self.delay = delay
-
-    async def handle_DATA(self, server, session, envelope):
-        await asyncio.sleep(self.delay)
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((envelope.rcpt_tos, message))
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(app, monkeypatch):
-    """A real SMTP server on 127.0.0.1, configured as the app's mail server."""
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", controller.port)
-    yield inbox
-    assert jobs.wait_local(30)  # no delivery outlives the test
-    controller.stop()
 
 
 def delivered() -> None:

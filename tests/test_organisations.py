@@ -4,13 +4,19 @@ import io
 import pytest
 import sqlalchemy as sa
 from helpers import count
+from PIL import Image
 
 from app.organisations import logos
 from app.organisations.models import Organisation
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
-       b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00"
-       b"\x00IEND\xaeB`\x82")
+
+def png(colour=(0, 158, 219), size=(60, 20)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+PNG = png()
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10"/></svg>'
 
 
@@ -28,11 +34,13 @@ def test_organisation_with_a_logo_is_created_and_its_logo_served(client, make_us
     organisation = db.session.scalar(sa.select(Organisation))
     assert organisation.name["en"] == "UN Women Indonesia" and organisation.logo.endswith(".png")
     response = client.get(f"/logos/{organisation.logo}")
-    assert response.status_code == 200 and response.data == PNG
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    assert response.data == (logos.folder() / organisation.logo).read_bytes()  # as re-encoded
+    assert Image.open(io.BytesIO(response.data)).getpixel((0, 0)) == (0, 158, 219)
     assert "sandbox" in response.headers["Content-Security-Policy"]
 
 
-@pytest.mark.parametrize("name", ["_Yq3xZ0aBcD9eFgH.png", "Yq3xZ0aBcD9eFgH_.svg", "-Yq3xZ0aBcD9eFg.jpg"])
+@pytest.mark.parametrize("name", ["_Yq3xZ0aBcD9eFgH.png", "Yq3xZ0aBcD9eFgH_.png", "-Yq3xZ0aBcD9eFg.jpg"])
 def test_every_name_a_stored_logo_can_have_is_served(app, client, name):
     """Stored names are random URL-safe tokens: one in 32 starts or ends with "_", which a
     secure_filename check turned into a 404 (a logo missing from every page and PDF)."""
@@ -42,26 +50,28 @@ def test_every_name_a_stored_logo_can_have_is_served(app, client, name):
     assert response.status_code == 200 and response.data == PNG
 
 
-@pytest.mark.parametrize("name", ["..%2Fsecret.png", "logo.png.exe", "a b.png", "x.pdf", ".png"])
+@pytest.mark.parametrize("name", ["..%2Fsecret.png", "logo.png.exe", "a b.png", "x.pdf", ".png",
+                                  "Yq3xZ0aBcD9eFgH_.svg"])
 def test_other_names_are_not_served(client, name):
     assert client.get(f"/logos/{name}").status_code == 404
 
 
-def test_svg_logos_are_accepted(client, make_user, login, db):
+def test_svg_logos_are_refused(client, make_user, login, db):
     login(make_user())
-    assert post(client, SVG, filename="logo.svg").status_code == 302
-    assert db.session.scalar(sa.select(Organisation)).logo.endswith(".svg")
+    response = post(client, SVG, filename="logo.svg")
+    assert response.status_code == 400
+    assert "SVG files are not accepted. Save the image as PNG or JPEG" in response.get_data(as_text=True)
+    assert count(Organisation) == 0
 
 
 def test_files_that_are_not_images_are_refused(client, make_user, login):
     login(make_user())
     for data, message in [
-        (b"%PDF-1.4 not a logo", "A logo must be a PNG, JPEG or SVG image."),
-        (b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x "y">]><svg/>', "DOCTYPE"),
-        (b"<svg><unclosed></svg>", "not well-formed"),
-        (PNG + b"\0" * (1024 * 1024), "larger than"),
+        (b"%PDF-1.4 not a logo", "This file is not a PNG, JPEG, GIF or WebP image."),
+        (b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x "y">]><svg/>', "SVG files are not accepted"),
+        (PNG + b"\0" * (1024 * 1024), "The image is larger than 1,024 KB."),
     ]:
-        response = post(client, data, filename="logo.svg")
+        response = post(client, data, filename="logo.png")
         assert response.status_code == 400
         assert message in response.get_data(as_text=True)
     assert count(Organisation) == 0
@@ -87,10 +97,10 @@ def test_an_organisation_with_a_logo_can_be_edited_and_its_logo_replaced(client,
     assert response.status_code == 302
     db.session.refresh(organisation)
     assert organisation.logo == first_logo and organisation.acronym == "UNW"
-    client.post(edit, data={"name-en": "UN Women", "logo": (io.BytesIO(SVG), "new.svg")},
+    client.post(edit, data={"name-en": "UN Women", "logo": (io.BytesIO(png((255, 0, 0))), "new.png")},
                 content_type="multipart/form-data")
     db.session.refresh(organisation)
-    assert organisation.logo.endswith(".svg")
+    assert organisation.logo.endswith(".png") and organisation.logo != first_logo
     assert client.get(f"/logos/{first_logo}").status_code == 404  # the old file is gone
 
 
@@ -109,21 +119,6 @@ def test_trainers_cannot_change_organisations_of_other_teams_courses(
     make_course(slug="theirs-2025", donor_ids=[donor.id])
     login(make_user())
     assert client.get(f"/manage/organisations/{donor.id}/edit").status_code == 403
-
-
-def test_svg_logos_with_scripts_or_outside_links_are_refused(client, make_user, login):
-    login(make_user())
-    for svg in [
-        b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
-        b'<svg xmlns="http://www.w3.org/2000/svg"><rect onload="alert(1)"/></svg>',
-        b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:x="http://www.w3.org/1999/xlink">'
-        b'<image x:href="file:///etc/passwd"/></svg>',
-        b'<svg xmlns="http://www.w3.org/2000/svg"><rect fill="url(http://127.0.0.1/x)"/></svg>',
-        b'<svg xmlns="http://www.w3.org/2000/svg"><style>@import "http://evil/x.css";</style></svg>',
-    ]:
-        response = post(client, svg, filename="logo.svg")
-        assert response.status_code == 400, svg
-        assert "scripts, event handlers or links" in response.get_data(as_text=True)
 
 
 def test_logo_names_cannot_escape_the_folder(client):

@@ -176,13 +176,16 @@ def test_an_unreadable_file_is_explained(client, db, course, filename, data, mes
     assert count(Speaker) == 0
 
 
-def test_the_row_cap_of_imports_applies(client, db, course):
-    from app.agenda.speakers import MOST
-
-    data = csv_bytes("name", *(f"Person {n}" for n in range(MOST + 1)))
+def test_the_row_cap_of_imports_applies(app, client, db, course, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_MAX_ROWS", 20)  # the cap of every import (5,000)
+    data = csv_bytes("name", *(f"Person {n}" for n in range(21)))
     response = upload(client, course, data)
     assert response.status_code == 400
-    assert f"At most {MOST} people can be added at once." in response.get_data(as_text=True)
+    assert "The file has more than 20 rows below its header: import at most 20 at a time." in \
+        response.get_data(as_text=True)
+    response = paste(client, course, "\n".join(f"Person {n}" for n in range(21)))
+    assert response.status_code == 400
+    assert "At most 20 people can be added at once." in response.get_data(as_text=True)
     assert count(Speaker) == 0
 
 

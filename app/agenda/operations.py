@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..audit.operations import record as audit
 from ..courses.models import Course
 from ..database import utcnow
 from ..extensions import db
@@ -144,13 +145,20 @@ def early_mark(session: AgendaSession, confirmed: bool, field: str = "confirm_ea
 def mark(session: AgendaSession, registration: Registration, *, present: bool = True, method: str,
          by=None, reason: str = "", client_key: str | None = None, before_start: bool = False) -> Attendance:
     """Record attendance once per (session, person); a repeated client key changes nothing.
-    ``before_start``: the trainer confirmed marking a session that had not started."""
+    ``before_start``: the trainer confirmed marking a session that had not started. A mark by
+    staff (``by``) goes in the audit log: a correction (with its ``reason``) or a mark (tablet,
+    keyed-in sheet, meeting report), with the state before and after."""
     if client_key and db.session.scalar(sa.select(AttendanceChange.id).where(
             AttendanceChange.client_key == client_key)):
         return db.session.scalar(sa.select(Attendance).where(
             Attendance.session_id == session.id, Attendance.registration_id == registration.id))
     record = db.session.scalar(sa.select(Attendance).where(
         Attendance.session_id == session.id, Attendance.registration_id == registration.id))
+    if by is not None:
+        audit("attendance.correct" if reason else "attendance.mark", course=session.course,
+              target=registration, actor=by,
+              details={"session": session.id, "old": _state(record), "new": _state(present),
+                       "method": method, **({"early": True} if before_start else {})})
     if record is None:
         record = Attendance(session_id=session.id, registration_id=registration.id, method=method)
         db.session.add(record)
@@ -162,6 +170,12 @@ def mark(session: AgendaSession, registration: Registration, *, present: bool = 
                                     client_key=client_key, before_start=before_start))
     db.session.flush()
     return record
+
+
+def _state(record: Attendance | bool | None) -> str:
+    """An attendance state as the audit log keeps it: "present", "absent" or "" (none yet)."""
+    present = record if isinstance(record, bool) or record is None else record.present
+    return "" if present is None else "present" if present else "absent"
 
 
 def attendees(course: Course) -> list[Registration]:

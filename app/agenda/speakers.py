@@ -9,12 +9,14 @@ from email_validator import EmailNotValidError, validate_email
 
 from ..courses.models import Course
 from ..extensions import db
+from ..forms import one_line
 from ..i18n import _, _l
 from ..i18n.multilingual import MultilingualText
 from ..organisations import logos
-from ..registrations.exchange import MAX_ROWS, Problem
+from ..registrations.exchange import Problem
 from ..registrations.models import ACTIVE_STATUSES, Registration
 from ..registrations.names import fold, visible_name_problem
+from ..registrations.tables import max_rows
 from .models import Speaker
 
 # A file's columns (headers matched whatever their case), with the form's labels for reports.
@@ -23,8 +25,7 @@ LABELS = {"name": _l("Name"), "title": _l("Title or position"), "organisation": 
 ALIASES = {"organization": "organisation"}
 PASTED = ("name", "title", "organisation")  # a pasted line's parts, in order
 LIMITS = {"name": 200, "title": 200, "organisation": 300, "email": 254, "bio": 2000}
-# read_table reads an XLSX no further than MAX_ROWS rows, so a table that long may be cut short.
-MOST = MAX_ROWS - 1
+TEXT_AREAS = ("bio",)  # the other parts are one-line fields on the form
 
 
 @dataclass
@@ -141,9 +142,10 @@ def check_rows(course: Course, numbered: list[tuple[int, dict[str, str]]],
     report = SpeakerReport(problems=problems)
     if not numbered and not problems:
         report.problems.append(Problem(1, "", _("Nobody to add: the list is empty.")))
-    if len(numbered) > MOST:
-        report.problems.append(Problem(numbered[MOST][0], "", _(
-            "At most %(max)d people can be added at once.", max=MOST)))
+    most = max_rows()  # as many as a file may hold (read_table refuses longer ones)
+    if len(numbered) > most:
+        report.problems.append(Problem(numbered[most][0], "", _(
+            "At most %(max)d people can be added at once.", max=most)))
         return report
     speakers = {fold(speaker.name): speaker.name for speaker in course.speakers}
     participants = {person.email.casefold(): person for person in linkable(course)}
@@ -151,7 +153,10 @@ def check_rows(course: Course, numbered: list[tuple[int, dict[str, str]]],
              if speaker.registration is not None}  # participants already linked to a speaker
     first_name, first_email = {}, {}
     for number, values in numbered:
-        values = {key: (value or "").strip() for key, value in values.items()}
+        # As the form's fields keep them: on one line, and empty when nothing in them is
+        # visible (a name is then required, as on the form).
+        values = {key: (value or "").strip() if key in TEXT_AREAS else one_line(value)
+                  for key, value in values.items()}
         found = [(key, _("Too long: at most %(max)s characters.", max=LIMITS[key]))
                  for key, value in values.items() if len(value) > LIMITS[key]]
         name, email = values.get("name", ""), values.get("email", "").casefold()

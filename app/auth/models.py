@@ -4,10 +4,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
+from .passwords import hash_password, stamp, verify_password
 
 ROLES = ("admin", "trainer")
 
@@ -24,6 +24,9 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     language: Mapped[str | None] = mapped_column(sa.String(8))
     active: Mapped[bool] = mapped_column(default=True)
+    # No longer used: an account-wide lock-out let anyone who knew an address lock its owner out.
+    # Failed sign-ins are now counted by the rate limiter, per account and client address
+    # (app/auth/throttle.py). The columns stay until a migration drops them.
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -50,11 +53,16 @@ class User(UserMixin, db.Model):
         # Changing the password changes the id, which signs out every other session.
         return f"{self.id}:{self.password_hash[-12:]}"
 
+    @property
+    def has_second_factor(self) -> bool:
+        return bool(self.totp_secret)
+
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return verify_password(self.password_hash, password)
 
-    def is_locked(self, now: datetime | None = None) -> bool:
-        return self.locked_until is not None and self.locked_until > (now or utcnow())
+    def password_stamp(self) -> str:
+        """Changes whenever the password does (see :func:`app.auth.passwords.stamp`)."""
+        return stamp(self.password_hash)

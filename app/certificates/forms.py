@@ -34,13 +34,13 @@ class SettingsForm(Form):
     signatory1_title = MultilingualField(_l("First signatory: title"), max_length=200,
                                          validators=[Visible()])
     signatory1_image = FileField(_l("First signatory: signature image"),
-                                 description=_l("PNG, JPEG or SVG, at most 1 MB."))
+                                 description=_l("PNG or JPEG, at most 1 MB."))
     signatory2_name = StringField(_l("Second signatory: name"),
                                   validators=[Visible(), Length(max=200)])
     signatory2_title = MultilingualField(_l("Second signatory: title"), max_length=200,
                                          validators=[Visible()])
     signatory2_image = FileField(_l("Second signatory: signature image"),
-                                 description=_l("PNG, JPEG or SVG, at most 1 MB."))
+                                 description=_l("PNG or JPEG, at most 1 MB."))
     pdfa = BooleanField(_l("Archive-quality PDF (PDF/A-3b)"))
 
     def validate(self, extra_validators=None) -> bool:

@@ -65,7 +65,8 @@ def _issue_and_render(job_id: int, heartbeat: jobs.Heartbeat) -> None:
     from .batch import render_batch
 
     job = db.session.get(IssueJob, job_id)
-    _retrying(lambda: issue_all_eligible(job_course(job), by=None))
+    starter, via = started_by(job)
+    _retrying(lambda: issue_all_eligible(job_course(job), by=starter, job=job, via=via))
     certificates = db.session.scalars(sa.select(Certificate).join(Registration).where(
         Registration.course_id == job.course_id, Certificate.status == "valid")
         .options(selectinload(Certificate.registration))
@@ -128,6 +129,19 @@ def renew(job_id: int) -> bool:
     lease = utcnow() + timedelta(seconds=lease_seconds())
     return jobs.write(table.update().where(table.c.id == job_id, table.c.state == "running")
                       .values(lease_until=lease), lease_seconds() / 2) == 1
+
+
+def started_by(job: IssueJob):
+    """Who started the job, and from where ("web", "api"): the audit log names them, not the
+    worker, for every certificate the job issues."""
+    from ..audit.models import AuditEvent
+    from ..auth.models import User
+
+    via = db.session.scalar(sa.select(AuditEvent.channel).where(
+        AuditEvent.action == "certificate.issue_all", AuditEvent.target_type == IssueJob.__tablename__,
+        AuditEvent.target_id == job.id).limit(1))
+    starter = db.session.get(User, job.started_by_id) if job.started_by_id else None
+    return starter, via
 
 
 def job_course(job: IssueJob):

@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 
 from ..agenda.operations import attendees, rates
+from ..audit.operations import record
 from ..courses.dates import before_last_day
 from ..courses.models import Course
 from ..database import utcnow
@@ -73,10 +74,22 @@ def issue(registration: Registration, by=None, override_reason: str = "",
           confirmed_early: bool | None = None) -> Certificate:
     """Issue (once) a certificate; below the threshold only with a recorded reason, for the hours
     actually attended; before the course's last day only if confirmed (see :func:`check_early`)."""
-    existing = db.session.scalar(sa.select(Certificate).where(
-        Certificate.registration_id == registration.id, Certificate.status == "valid"))
+    existing = _valid_certificate(registration)
     if existing is not None:
         return existing
+    certificate = _issue(registration, by, override_reason, confirmed_early)
+    record("certificate.issue", course=registration.course, target=certificate, actor=by,
+           details=_audited(certificate))
+    return certificate
+
+
+def _valid_certificate(registration: Registration) -> Certificate | None:
+    return db.session.scalar(sa.select(Certificate).where(
+        Certificate.registration_id == registration.id, Certificate.status == "valid"))
+
+
+def _issue(registration: Registration, by, override_reason: str,
+           confirmed_early: bool | None) -> Certificate:
     course = registration.course
     early = check_early(course, confirmed_early)
     certificate = _certificate(registration, rates(course).get(registration.id, 0.0), by,
@@ -84,6 +97,17 @@ def issue(registration: Registration, by=None, override_reason: str = "",
     certificate.issued_early = early
     db.session.flush()
     return certificate
+
+
+def _audited(certificate: Certificate, **more) -> dict:
+    """What the audit log keeps of a certificate: its number and holder's registration id,
+    whether it was issued below the threshold or before the course ended."""
+    details = {"number": certificate.number, "registration": certificate.registration_id, **more}
+    if not certificate.full_hours:
+        details["below_threshold"] = True
+    if certificate.issued_early:
+        details["early"] = True
+    return details
 
 
 def _certificate(registration: Registration, rate: float, by, override_reason: str,
@@ -120,9 +144,14 @@ def number_for(course: Course, position: int) -> str:
 
 
 def revoke(certificate: Certificate, reason: str, by=None) -> None:
+    """Revoke a certificate (its verification page says so); the reason stays on the
+    certificate, the audit log keeps who and when."""
     certificate.status = "revoked"
     certificate.revoked_at = utcnow()
     certificate.revoke_reason = reason.strip()[:300]
+    record("certificate.revoke", course=certificate.registration.course, target=certificate,
+           actor=by, details={"number": certificate.number,
+                              "registration": certificate.registration_id})
     db.session.flush()
 
 
@@ -131,18 +160,21 @@ def reissue(certificate: Certificate, by=None, confirmed_early: bool | None = No
     check_early(certificate.registration.course, confirmed_early)  # before anything changes
     certificate.status = "superseded"
     db.session.flush()
-    replacement = issue(certificate.registration, by, override_reason=certificate.override_reason or
-                        ("reissue" if not certificate.full_hours else ""),
-                        confirmed_early=confirmed_early)
+    replacement = _valid_certificate(certificate.registration) or _issue(
+        certificate.registration, by, certificate.override_reason or
+        ("reissue" if not certificate.full_hours else ""), confirmed_early)
     certificate.superseded_by_id = replacement.id
+    record("certificate.reissue", course=certificate.registration.course, target=replacement,
+           actor=by, details=_audited(replacement, replaces=certificate.number))
     db.session.flush()
     return replacement
 
 
-def issue_all_eligible(course: Course, by=None, confirmed_early: bool | None = None
-                       ) -> list[Certificate]:
+def issue_all_eligible(course: Course, by=None, confirmed_early: bool | None = None,
+                       job: IssueJob | None = None, via: str | None = None) -> list[Certificate]:
     """Issue to every eligible participant who has no valid certificate yet (before the
-    course's last day only if confirmed: see :func:`check_early`).
+    course's last day only if confirmed: see :func:`check_early`). Each goes in the audit log
+    under ``by``, the trainer who started the bulk ``job`` (from the channel ``via``).
 
     The attendance, the certificates and the numbering are read once for the whole course,
     not once per participant: a course of thousands is a handful of queries.
@@ -158,6 +190,9 @@ def issue_all_eligible(course: Course, by=None, confirmed_early: bool | None = N
     for certificate in made:
         certificate.issued_early = early
     db.session.flush()
+    for certificate in made:
+        record("certificate.issue", course=course, target=certificate, actor=by, via=via,
+               details=_audited(certificate, **({"job": job.id} if job is not None else {})))
     return made
 
 
@@ -185,6 +220,8 @@ def start_job(course: Course, by, confirmed_early: bool | None = None) -> IssueJ
             db.session.add(job)
     except sa.exc.IntegrityError:  # another request started one meanwhile (and it may be done)
         return active_job(course) or latest_job(course)
+    record("certificate.issue_all", course=course, target=job, actor=by,
+           details={"early": True} if early else {})
     job_id = job.id
     jobs.after_commit("app.certificates.jobs.run", job_id,
                       failed=lambda exc: fail(job_id, UNQUEUED))

@@ -21,6 +21,7 @@ from .. import links
 from ..courses.dates import course_today, local_date
 from ..i18n.languages import babel_locale
 from ..i18n.multilingual import MultilingualText
+from ..organisations import logos
 from ..pdf import render_document, resource_url, write_document
 from ..reference import country_name
 from ..registrations.names import script_language
@@ -113,7 +114,9 @@ def _logo(link, language: str) -> Logo:
 
 
 def _logo_url(name: str | None) -> str | None:
-    """An uploaded image (logo, signature) as the PDF fetcher serves it."""
+    """An uploaded image (logo, signature) as the PDF fetcher serves it (None for an SVG
+    stored before SVG was refused: the certificate prints the name instead)."""
+    name = logos.shown_image(name)
     return resource_url("organisations.logo", name=name) if name else None
 
 

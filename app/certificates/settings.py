@@ -29,8 +29,17 @@ def current_settings(course: Course) -> CertificateSettings:
 def save_settings(course: Course, values: dict, uploads: dict) -> CertificateSettings:
     """Store ``values`` (the names in :data:`FIELDS`) and the signature images uploaded under
     the names in :data:`IMAGES` (an empty upload keeps the image); raises
-    :class:`logos.LogoRejected` before changing anything if an image is refused."""
-    stored = {name: logos.store_upload(uploads.get(name)) for name in IMAGES}
+    :class:`logos.LogoRejected` before changing anything if an image is refused, with the
+    refused field's name as its ``field``."""
+    stored = {}
+    for name in IMAGES:
+        try:
+            stored[name] = logos.store_upload(uploads.get(name))
+        except logos.LogoRejected as problem:
+            for image in stored.values():  # the other signature, already written: not kept
+                logos.remove(image)
+            problem.field = name
+            raise
     settings = course.certificate_settings
     if settings is None:
         settings = course.certificate_settings = CertificateSettings()

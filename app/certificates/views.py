@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..audit.operations import record_export
 from ..courses.dates import local_date
 from ..extensions import db
 from ..forms import protect, render_form
@@ -12,6 +13,7 @@ from ..organisations import logos
 from ..registrations.models import Registration
 from ..typography import missing_glyphs
 from ..web.files import pdf_response, stored_pdf_response, zip_response
+from ..web.limits import limited
 from ..web.loaders import get_managed_course, get_of_course, get_registration
 from ..web.templates import add_helper
 from . import operations, settings as certificate_settings, storage
@@ -161,7 +163,10 @@ def reissue(slug: str, certificate_id: int):
 @login_required
 def download(slug: str, certificate_id: int):
     course, certificate = get_managed_certificate(slug, certificate_id)
-    return stored_pdf_response(storage.pdf(certificate), f"{certificate.number}.pdf", private=True)
+    path = storage.pdf(certificate)
+    record_export("export.certificate", course=course, target=certificate,
+                  details={"number": certificate.number, "registration": certificate.registration_id})
+    return stored_pdf_response(path, f"{certificate.number}.pdf", private=True)
 
 
 @bp.route("/manage/courses/<slug>/certificates/jobs/<int:job_id>/<any(merged, zip):kind>")
@@ -175,6 +180,7 @@ def job_file(slug: str, job_id: int, kind: str):
     path = job_folder(job) / name
     if not path.exists():
         abort(404)
+    record_export("export.certificates", course=course, target=job, details={"format": kind})
     if kind == "zip":
         return zip_response(path, f"{course.slug}-{name}")
     return pdf_response(path, f"{course.slug}-{name}")
@@ -195,7 +201,7 @@ def settings(slug: str):
                 course, {name: form[name].data for name in certificate_settings.FIELDS},
                 {name: form[name].data for name in certificate_settings.IMAGES})
         except logos.LogoRejected as problem:
-            form.signatory1_image.errors.append(str(problem))
+            form[problem.field].errors.append(str(problem))
         else:
             db.session.commit()
             flash(_("The certificate settings are saved."), "success")
@@ -229,6 +235,7 @@ def mine(token: str):
 
 
 @bp.route("/verify/<code>")
+@limited("VERIFY_RATE_LIMIT", sent_forms_only=False)  # against guessing codes
 def verify(code: str):
     """Public verification: the target of the QR code on every certificate."""
     certificate = db.session.query(Certificate).filter_by(code=code[:40]).first() if code else None

@@ -3,6 +3,7 @@ from flask import Flask, current_app, render_template
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, ServiceUnavailable
 
+from ..api.problems import from_http_exception, is_api_request
 from ..database import SafeMethodWrite
 from ..extensions import db
 
@@ -21,6 +22,8 @@ def render_error(error: HTTPException):
     code = error.code or 500
     if code >= 500:
         db.session.rollback()  # the page itself must not trip over a failed transaction
+    if is_api_request():  # the JSON API answers problem details, in the same language
+        return from_http_exception(error)
     return render_template("core/error.html", code=code, error=error), code
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import current_app
 
+from ..audit.operations import record
 from ..auth.models import User
 from ..database import utcnow
 from ..extensions import db
@@ -55,7 +56,7 @@ def create_course(creator: User, details: CourseDetails, slug: str | None = None
     apply_details(course, details)
     course.trainers.append(creator)
     db.session.flush()
-    current_app.logger.info("%s created course %s", creator.email, course.slug)
+    current_app.logger.info("User %s created course %s", creator.id, course.slug)
     return course
 
 
@@ -159,9 +160,11 @@ def current_and_past(past_limit: int = 20) -> tuple[list[Course], list[Course]]:
     return current, past[:past_limit]
 
 
-def add_trainer(course: Course, user: User) -> None:
+def add_trainer(course: Course, user: User, by: User | None = None) -> None:
+    """Put ``user`` on the course's team (noted in the audit log)."""
     if user not in course.trainers:
         course.trainers.append(user)
+        record("course.team_add", course=course, target=user, actor=by)
         db.session.flush()
 
 
@@ -176,6 +179,7 @@ def remove_trainer(course: Course, user: User, by: User | None = None) -> None:
         raise TeamRefused(_("You cannot remove yourself from the team."))
     if user in course.trainers:
         course.trainers.remove(user)
+        record("course.team_remove", course=course, target=user, actor=by)
         db.session.flush()
 
 

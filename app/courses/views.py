@@ -131,7 +131,7 @@ def team(slug: str):
         if user is None or not user.active:
             form.email.errors.append(_("No active staff account has this email."))
         else:
-            operations.add_trainer(course, user)
+            operations.add_trainer(course, user, by=current_user)
             db.session.commit()
             flash(_("%(name)s is on the team.", name=user.name), "success")
             return redirect(url_for(".team", slug=slug))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..courses.models import Course
+from ..forms import one_line
 from ..i18n import _, _l
 from ..registrations.exchange import Problem
 from ..registrations.tables import fold_label, numbered_rows
@@ -72,7 +73,8 @@ def import_assignments(course: Course, rows: list[dict[str, str]]) -> ImportRepo
         by_email.setdefault(person.email.strip().casefold(), []).append(person)
     chosen, first_row = [], {}
     for number, row in numbered:
-        values = {name: str(row.get(header) or "").strip() for name, header in columns.items()}
+        # As the form's fields keep them: on one line, a group name of invisible characters empty.
+        values = {name: one_line(str(row.get(header) or "")) for name, header in columns.items()}
         person, problems = find_person(values, columns, by_id, by_email)
         if not values["group"]:
             problems.append((columns["group"], _("This is required.")))

@@ -13,7 +13,7 @@ from jinja2 import Environment
 from sqlalchemy import event
 
 from .. import jobs
-from ..database import utcnow
+from ..database import insert_many, utcnow
 from ..extensions import db
 from ..i18n import use_language
 from .models import OutboxMessage
@@ -32,18 +32,40 @@ def send_email(recipient: str, language: str, template: str, *, course=None,
     The message goes out through SMTP, from the job queue, once the caller's transaction
     commits (when MAIL_SERVER is set); otherwise it waits in the outbox for the trainers to read.
     """
+    message = OutboxMessage(**compose(recipient, language, template, course=course, **context))
+    db.session.add(message)
+    db.session.flush()
+    current_app.logger.info("Email %r (%s) written to the outbox as message %s", template,
+                            message.language, message.id)  # ids, never the address
+    return message
+
+
+def compose(recipient: str, language: str, template: str, *, course=None, **context) -> dict:
+    """An email as :func:`send_email` writes it, as the outbox's column values, not stored:
+    an import writes thousands before its short transaction stores them (:func:`store_composed`)."""
     with use_language(language) as chosen:
         subject, body = render(template, course=course, **context)
     registration = context.get("registration")  # the participant it is about, if any
-    message = OutboxMessage(course_id=course.id if course is not None else None,
-                            registration_id=getattr(registration, "id", None),
-                            recipient=recipient, subject=subject[:300], body=body,
-                            language=chosen.language)
-    db.session.add(message)
-    db.session.flush()
-    current_app.logger.info("Email %r (%s) to %s written to the outbox", template,
-                            chosen.language, recipient)
-    return message
+    return dict(course_id=course.id if course is not None else None,
+                registration_id=getattr(registration, "id", None), recipient=recipient,
+                subject=subject[:300], body=body, language=chosen.language)
+
+
+def store_composed(messages: list[dict]) -> None:
+    """Store emails made by :func:`compose`, thousands in one statement, to go out once the
+    transaction commits as :func:`send_email`'s do. Each must be about a registration written
+    in this same transaction: that is how their ids are found again (RETURNING the ids of
+    thousands of rows takes seconds on PostgreSQL)."""
+    if not messages:
+        return
+    before = db.session.scalar(sa.select(sa.func.max(outbox.c.id))) or 0
+    insert_many(db.session.connection(), outbox, messages)
+    ours = {message["registration_id"] for message in messages}
+    found = db.session.execute(sa.select(outbox.c.id, outbox.c.registration_id).where(
+        outbox.c.id > before, outbox.c.registration_id.between(min(ours), max(ours))))
+    db.session.info.setdefault(PENDING, set()).update(
+        message_id for message_id, registration_id in found if registration_id in ours)
+    current_app.logger.info("%d emails written to the outbox", len(messages))
 
 
 def render(template: str, **context) -> tuple[str, str]:
@@ -172,13 +194,22 @@ def _compose(message, config) -> EmailMessage:
     return email
 
 
+ADDRESS = re.compile(r"[^\s<>()\[\]{}'\",;:@]+@[^\s<>()\[\]{}'\",;:@]+")
+
+
+def without_addresses(text: str) -> str:
+    """``text`` with every email address in it replaced, for the application log."""
+    return ADDRESS.sub("<address>", text)
+
+
 def _describe(exc: Exception, config) -> str:
     return f"{config['MAIL_SERVER']}:{config['MAIL_PORT']}: {type(exc).__name__}: {exc}"[:500]
 
 
 def _failed(ids: list[int], error: str) -> None:
-    """Keep the error where trainers see it; the messages stay unsent, to be retried."""
-    current_app.logger.warning("Email %s not sent: %s", ", ".join(map(str, ids)), error)
+    """Keep the error where trainers see it; the messages stay unsent, to be retried. The log
+    gets it without addresses (a refused recipient is named in the server's answer)."""
+    current_app.logger.warning("Email %s not sent: %s", ", ".join(map(str, ids)), without_addresses(error))
     with db.engine.begin() as connection:
         connection.execute(outbox.update().where(outbox.c.id.in_(ids)).values(error=error))
 

@@ -14,5 +14,5 @@ class OrganisationForm(Form):
                           description=_l("Shown where space is short, e.g. ASEAN-IPR."))
     country = SelectField(_l("Country"), validators=[Optional()], choices=[])
     website = URLField(_l("Website"), validators=[Optional(), URL(), Length(max=300)])
-    logo = FileField(_l("Logo"), description=_l("PNG, JPEG or SVG, at most 1 MB. SVG prints sharpest."))
+    logo = FileField(_l("Logo"), description=_l("PNG or JPEG, at most 1 MB."))
     remove_logo = BooleanField(_l("Remove the current logo"))

@@ -9,12 +9,15 @@ from ..forms import choices, render_form
 from ..i18n import _, current_language
 from ..i18n.fields import apply_languages
 from ..reference import country_choices
+from ..web.templates import add_helper
 from . import logos
 from .forms import OrganisationForm
 from .models import Organisation
 from .operations import can_edit, save_organisation
 
 bp = Blueprint("organisations", __name__)
+# Templates show an uploaded image only through this: never an SVG stored before SVG was refused.
+add_helper(logos.shown_image, "shown_image")
 
 
 @bp.route("/manage/organisations/")

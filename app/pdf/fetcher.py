@@ -22,8 +22,9 @@ log = logging.getLogger(__name__)
 ORIGIN = "https://pdf.invalid"
 
 # What app.organisations.logos.store names files: token_urlsafe (which may begin with "_" or
-# "-", so werkzeug's secure_filename would change it) and the kind.
-_LOGO_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}\.(png|jpg|jpeg|svg)")
+# "-", so werkzeug's secure_filename would change it) and the kind. Never SVG: markup is not
+# passed on (an SVG stored before uploads were re-encoded is left out).
+_LOGO_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}\.(png|jpg)")
 
 
 class ResourceRefused(ValueError):
@@ -60,8 +61,20 @@ class AppFetcher(URLFetcher):
         if path is None:
             log.warning("PDF resource refused: %.200s", url)
             raise ResourceRefused(f"Not an app resource: {url[:200]}")
+        data = path.read_bytes()
+        if path.parent == self.logo_folder and not self.printable(data):
+            log.warning("PDF logo refused (not an image within the limits): %s", path.name)
+            raise ResourceRefused(f"Not a printable image: {path.name}")
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
+        return URLFetcherResponse(url, data, {"Content-Type": mime})
+
+    @staticmethod
+    def printable(data: bytes) -> bool:
+        """Uploaded images are checked when stored, but one stored by an older version was kept
+        as sent: its pixels are checked again before a PDF decodes them."""
+        from ..organisations import logos
+
+        return logos.printable(data)
 
     def resolve(self, url: str) -> Path | None:
         """The file on disk that ``url`` names, or None if it is not one we serve."""

@@ -40,13 +40,13 @@ def course_or_fail(slug: str) -> Course:
 @language_option
 def export_command(slug: str, file_format: str, output: Path | None, language: str) -> None:
     """Write the course's registrations as CSV or XLSX."""
-    from .exchange import write_csv, write_xlsx
+    from .exchange import export
 
-    write = write_xlsx if file_format == "xlsx" else write_csv
     with use_language(language):
         course = course_or_fail(slug)
         with click.open_file(str(output or "-"), "wb") as stream:  # "-": standard output
-            write(course, stream)
+            export(course, stream, file_format)
+        db.session.commit()  # the audit log's note of the export
 
 
 @participants_cli.command("import")
@@ -61,17 +61,16 @@ def import_command(slug: str, file: Path, language: str) -> None:
     with use_language(language):
         course = course_or_fail(slug)
         try:
-            rows = read_table(file.name, file.read_bytes())
+            with file.open("rb") as stream:  # read as it goes: a file past the cap stops early
+                rows = read_table(file.name, stream)
         except ImportFileError as exc:
             raise click.ClickException(str(exc))
-        report = import_rows(course, rows)
+        report = import_rows(course, rows)  # commits, or writes nothing
         if not report.ok:
-            db.session.rollback()
             click.echo(_("Nothing was imported. Problems found:"), err=True)
             for problem in report.problems:
                 click.echo(f"  {problem}", err=True)
             sys.exit(1)
-        db.session.commit()
         click.echo(ngettext("Imported %(num)d registration (%(waitlisted)d on the waitlist).",
                             "Imported %(num)d registrations (%(waitlisted)d on the waitlist).",
                             report.imported, waitlisted=report.waitlisted))

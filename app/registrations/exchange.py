@@ -9,18 +9,24 @@ from functools import lru_cache
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 
+from ..audit.operations import record, record_export
 from ..courses.models import Course
+from ..database import write_lock_at_begin
 from ..extensions import db
+from ..forms import clean_line, one_line
 from ..i18n import _, _l, current_language, use_language
 from ..i18n.languages import LANGUAGES
+from ..mail.operations import store_composed
 from ..reference import country_choices, country_name, is_country, ministries, organisation_types
 from .labels import STATUS_LABELS
 from .models import AGE_GROUPS, ATTENDANCE_MODES, NAME_ORDERS, SEXES, STATUSES, Registration
 from .names import passport_name_problem, visible_name_problem
-from .operations import Person, register
+from .notifications import registration_received
+from .operations import Person, decide_statuses, insert_registrations, lock_course, \
+    prepare_registration
 # Other features' imports (speakers, working groups) read their tables through here too.
-from .tables import (FORMULA_START, MAX_ROWS, ImportFileError, fold_label,  # noqa: F401
-                     numbered_rows, read_table)
+from .tables import (FORMULA_START, ImportFileError, fold_label,  # noqa: F401
+                     numbered_rows, read_table, uploaded_rows)
 
 # The spreadsheet's columns, in order; the labels are its header row, in the reader's language.
 COLUMNS = [
@@ -60,6 +66,8 @@ QUIET = ("declined", "cancelled")  # imported with these, people hold no place a
 # Names as on the forms: printed on the certificate's Latin line, or in any script but visible.
 LATIN_NAMES = ("full_name", "family_name", "given_names", "honorific")
 OTHER_NAMES = ("native_name", "address_as")
+TEXT_AREAS = ("dietary", "accessibility")  # the form's only fields of several lines
+TITLES = ("organisation", "position")  # empty, as on the form, when nothing in them is visible
 # Phone numbers are exempt from defusing (tables.FORMULA_START).
 PHONE_LIKE = re.compile(r"\+?[0-9 ().\-/]+")
 
@@ -128,6 +136,13 @@ def write_xlsx(course: Course, stream) -> None:
     book.save(stream)
 
 
+def export(course: Course, stream, file_format: str) -> None:
+    """Write the export (``file_format``: "csv" or "xlsx") to the binary ``stream``, and note
+    the download of everyone's details in the audit log (a page's, a command's)."""
+    (write_xlsx if file_format == "xlsx" else write_csv)(course, stream)
+    record_export("export.participants", course=course, details={"format": file_format})
+
+
 def _cell_text(value) -> str:
     if value is None:
         return ""
@@ -144,26 +159,72 @@ def _defuse(value: str) -> str:
 
 # Import
 
+@dataclass
+class Newcomer:
+    """A checked row on its way in: the person, the Status column, and once prepared the
+    registration (not stored yet) and the email it will be sent (None: declined, cancelled)."""
+
+    number: int
+    person: Person
+    asked: str | None
+    registration: Registration | None = None
+    email: dict | None = None
+
+
+def import_upload(course: Course, field) -> ImportReport | None:
+    """Import the file of the import page's upload ``field`` (:func:`import_rows`), or return
+    None with the reason it cannot be read in the field's errors. The request's transaction
+    ends first: on SQLite a POST holds the write lock from its start, and reading a file of
+    thousands of rows takes a while."""
+    db.session.commit()
+    rows = uploaded_rows(field)
+    return None if rows is None else import_rows(course, rows)
+
+
 def import_rows(course: Course, rows: list[dict[str, str]]) -> ImportReport:
     """Check every row; register them all if none has a problem, else none.
 
     A Status column is followed as the form's rules allow: pending or approved only while a place
     is free (else the waitlist, noted row by row). Each person is emailed, in their language, what
-    the registration form would have sent them (nothing for declined or cancelled rows)."""
+    the registration form would have sent them (nothing for declined or cancelled rows).
+
+    Other writers are never held for long: the rows are checked and their emails written
+    (seconds, for thousands) with no lock held, then one short transaction takes the lock,
+    checks again what may have changed meanwhile (an email registered, places taken) and
+    stores every registration, its status event and its email at once (bench/imports.py:
+    well under a second at IMPORT_MAX_ROWS). The caller's transaction is committed first; the
+    import commits its own, and the emails go out only after it."""
+    db.session.commit()
+    with write_lock_at_begin(False):  # reading only, even inside a POST
+        report, newcomers = _check_rows(course, rows)
+        if report.ok:
+            _prepare(course, newcomers)
+        db.session.rollback()
+    if report.ok:
+        with write_lock_at_begin(True):  # no other writer between the last checks and the writes
+            try:
+                _store(course, newcomers, report)
+            except BaseException:
+                db.session.rollback()
+                raise
+    return report
+
+
+def _check_rows(course: Course, rows: list[dict[str, str]]) -> tuple[ImportReport, list[Newcomer]]:
+    """Every problem of every row, or the people to register; the database is only read."""
     report = ImportReport()
     numbered = numbered_rows(rows)
     if not numbered:
         report.problems.append(Problem(2, "", _("The file has no rows to import.")))
-        return report
+        return report, []
     labels = {name: str(label) for name, label in COLUMNS}
     columns, report.problems = _resolve_columns(
         list(dict.fromkeys(header for _number, row in numbered for header in row)), labels)
-    taken = set(db.session.scalars(sa.select(sa.func.lower(Registration.email)).where(
-        Registration.course_id == course.id, Registration.anonymised_at.is_(None))))
+    taken = _emails_taken(course)
     first_row_of: dict[str, int] = {}
-    people = []
+    newcomers = []
     for number, row in numbered:
-        values = {name: str(row.get(header) or "").strip() for header, name in columns.items()}
+        values = {name: _cell(name, row.get(header)) for header, name in columns.items()}
         problems = _check_row(values)
         email = values.get("email", "").lower()
         if email and "email" not in dict(problems):
@@ -176,20 +237,69 @@ def import_rows(course: Course, rows: list[dict[str, str]]) -> ImportReport:
             first_row_of.setdefault(email, number)
         report.problems += [Problem(number, labels[name], message) for name, message in problems]
         values["language"] = values.get("language") or _default_language(course)
-        people.append((number, {name: value for name, value in values.items()
-                                if name not in EXPORT_ONLY}))
+        if report.ok:  # so far: every column is there
+            status = values.pop("status", "") or None
+            newcomers.append(Newcomer(number, Person(**{
+                name: value for name, value in values.items() if name not in EXPORT_ONLY}), status))
+    return report, (newcomers if report.ok else [])
+
+
+def _cell(name: str, value) -> str:
+    """A cell as the form's field would keep it: one-line fields on one line."""
+    text = str(value or "")
+    if name in TEXT_AREAS:
+        return text.strip()
+    return one_line(text) if name in TITLES else clean_line(text).strip()
+
+
+def _emails_taken(course: Course) -> set[str]:
+    return set(db.session.scalars(sa.select(sa.func.lower(Registration.email)).where(
+        Registration.course_id == course.id, Registration.anonymised_at.is_(None))))
+
+
+def _prepare(course: Course, newcomers: list[Newcomer]) -> None:
+    """Make each registration, with the status it would get now, and write its email."""
+    registrations = [prepare_registration(course, newcomer.person) for newcomer in newcomers]
+    decide_statuses(course, registrations, [newcomer.asked for newcomer in newcomers])
+    for newcomer, registration in zip(newcomers, registrations):
+        newcomer.registration = registration
+        if newcomer.asked not in QUIET:
+            newcomer.email = registration_received(registration)
+
+
+def _store(course: Course, newcomers: list[Newcomer], report: ImportReport) -> None:
+    """The short transaction: check again under the lock, store everyone and their emails,
+    commit; or, if an email got registered meanwhile, report it and write nothing."""
+    lock_course(course)
+    taken = _emails_taken(course)
+    email_label = str(dict(COLUMNS)["email"])
+    report.problems = [Problem(newcomer.number, email_label, _(
+        "%(email)s is already registered for this course.", email=newcomer.registration.email))
+        for newcomer in newcomers if newcomer.registration.email in taken]
     if report.problems:
-        return report
-    for number, person in people:
-        status = person.pop("status", "") or None
-        registration = register(course, Person(**person), status=status, notify=status not in QUIET)
-        report.imported += 1
+        db.session.rollback()
+        return
+    registrations = [newcomer.registration for newcomer in newcomers]
+    expected = [registration.status for registration in registrations]
+    decide_statuses(course, registrations, [newcomer.asked for newcomer in newcomers])
+    insert_registrations(course, registrations)
+    status_label = str(dict(COLUMNS)["status"])
+    for newcomer, status in zip(newcomers, expected):
+        registration = newcomer.registration
+        if newcomer.email is not None:
+            if registration.status != status:  # places taken meanwhile: the email says so
+                newcomer.email = registration_received(registration)
+            newcomer.email["registration_id"] = registration.id
         if registration.status == "waitlisted":
             report.waitlisted += 1
-            if status != "waitlisted":
-                report.notes.append(Problem(number, labels["status"],
+            if newcomer.asked != "waitlisted":
+                report.notes.append(Problem(newcomer.number, status_label,
                                             _("No place was free: on the waitlist.")))
-    return report
+    store_composed([newcomer.email for newcomer in newcomers if newcomer.email is not None])
+    report.imported = len(newcomers)
+    record("registration.import", course=course,
+           details={"rows": report.imported, "waitlisted": report.waitlisted})
+    db.session.commit()
 
 
 def required_labels() -> list[str]:

@@ -74,29 +74,62 @@ class NameCheck:
             raise StopValidation(problem.message(str(form.native_name.label.text)))
 
 
+class Honeypot:
+    """A field people never see or reach (the template hides it from eyes, screen readers and
+    the keyboard), which form-filling robots fill in. Filled, it fails the form like any other
+    invalid field: the same page, status and "correct the marked fields", so a robot cannot
+    tell it was caught; nothing is stored or sent. It comes back empty, so a person whose
+    browser filled it anyway gets through by sending the form again."""
+
+    def __call__(self, form, field):
+        if field.data:
+            field.data, field.raw_data = "", [""]
+            raise StopValidation(str(field.label.text))
+
+
+class StoredLength(Length):
+    """At most ``max`` characters as the value is stored (NFC and trimmed, an email also
+    lower-cased: :func:`app.registrations.operations.apply_person`). A few characters grow
+    under NFC (U+0958 becomes two) or lower-casing (U+0130), so text within the typed limit
+    could still be too long for its column. The message is WTForms' own."""
+
+    def __init__(self, max: int, lower: bool = False):
+        super().__init__(max=max)
+        self.lower = lower
+
+    def __call__(self, form, field):
+        typed = field.data
+        stored = nfc(typed) if isinstance(typed, str) else ""
+        field.data = stored.lower() if self.lower else stored
+        try:
+            super().__call__(form, field)
+        finally:
+            field.data = typed
+
+
 class PersonForm(Form):
     """Who someone is: the fields shared by self-registration, nomination and trainers' edits."""
 
     full_name = StringField(_l("Full name exactly as in your passport"),
-                            validators=[NameCheck(latin=True), DataRequired(), Length(max=300)],
+                            validators=[NameCheck(latin=True), DataRequired(), StoredLength(300)],
                             description=_l("As printed in the passport, in Latin letters."),
                             render_kw={"autocomplete": "name"})
     family_name = StringField(_l("Family name"), validators=[NameCheck(latin=True), Optional(),
-                                                             Length(max=200)],
+                                                             StoredLength(200)],
                               description=_l("Leave empty if you have none."))
     given_names = StringField(_l("Given name(s)"), validators=[NameCheck(latin=True), Optional(),
-                                                               Length(max=200)])
+                                                               StoredLength(200)])
     name_order = RadioField(_l("Order of your names"), choices=choices(ORDER_LABELS.items()),
                             default="given_first")
     honorific = StringField(_l("Honorific or title"), validators=[NameCheck(latin=True), Optional(),
-                                                                  Length(max=80)],
+                                                                  StoredLength(80)],
                             description=_l("Optional, e.g. Dr, Daw, Datin, Pengiran."),
                             render_kw={"list": "honorifics"})
     native_name = StringField(_l("Name in your own script"),
-                              validators=[NameCheck(latin=False), Optional(), Length(max=300)],
+                              validators=[NameCheck(latin=False), Optional(), StoredLength(300)],
                               description=_l("Optional, e.g. in Thai, Khmer, Lao or Myanmar script."))
     address_as = StringField(_l("How should we address you?"),
-                             validators=[NameCheck(latin=False), Optional(), Length(max=200)],
+                             validators=[NameCheck(latin=False), Optional(), StoredLength(200)],
                              description=_l("e.g. Ms Hà, Khun Somchai, Daw Khin."))
     sex = RadioField(_l("Sex"), choices=choices(SEX_LABELS.items()), validators=[InputRequired()],
                      description=_l("For the sex-disaggregated figures donors ask for."))
@@ -104,12 +137,13 @@ class PersonForm(Form):
                             validators=[DataRequired()])
     organisation_type = SelectField(_l("Type of organisation"), validators=[DataRequired()])
     ministry = SelectField(_l("Ministry or agency"), validators=[Optional()], validate_choice=False)
-    organisation = StringField(_l("Organisation"), validators=[Visible(), Length(max=300)],
+    organisation = StringField(_l("Organisation"), validators=[Visible(), StoredLength(300)],
                                description=_l("For government, only if your ministry is not listed."))
-    position = StringField(_l("Position"), validators=[Optional(), Length(max=200)],
+    position = StringField(_l("Position"), validators=[Optional(), StoredLength(200)],
                            render_kw={"autocomplete": "organization-title"})
-    province = StringField(_l("Province or city"), validators=[Optional(), Length(max=120)])
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)],
+    province = StringField(_l("Province or city"), validators=[Optional(), StoredLength(120)])
+    email = EmailField(_l("Email"),
+                       validators=[DataRequired(), Email(), StoredLength(254, lower=True)],
                        render_kw={"autocomplete": "email"})
     language = SelectField(_l("Language for emails and pages"))
 
@@ -171,12 +205,15 @@ class RegistrationForm(PersonForm):
         _l("Second language on your certificate"),
         description=_l("Your certificate is in English and this language. "
                        "Left as it is, your country's language is used."))
-    dietary = TextAreaField(_l("Dietary needs"), validators=[Optional(), Length(max=500)])
-    accessibility = TextAreaField(_l("Accessibility needs"), validators=[Optional(), Length(max=500)])
+    dietary = TextAreaField(_l("Dietary needs"), validators=[Optional(), StoredLength(500)])
+    accessibility = TextAreaField(_l("Accessibility needs"),
+                                  validators=[Optional(), StoredLength(500)])
     # Asked for hybrid courses only (the views remove it otherwise).
     attendance_mode = RadioField(_l("How will you take part?"), validators=[InputRequired()],
                                  choices=choices(ATTENDANCE_MODE_LABELS.items()))
     confirm_name = BooleanField(_l("My name appears on the certificate as shown above."))
+    homepage = StringField(_l("Leave this field empty"), validators=[Honeypot()],
+                           render_kw={"tabindex": "-1", "autocomplete": "off"})
     consent = BooleanField(_l("I have read the privacy notice and agree to it."),
                            validators=[DataRequired(message=_l("Please accept the privacy notice to register."))])
     submission_key = HiddenField()
@@ -251,8 +288,9 @@ class BulkForm(StatusForm):
 class NominationLinkForm(Form):
     country = SelectField(_l("Country"), validators=[DataRequired()])
     focal_name = StringField(_l("Focal point's name"),
-                             validators=[Visible(), DataRequired(), Length(max=200)])
-    focal_email = EmailField(_l("Focal point's email"), validators=[DataRequired(), Email(), Length(max=254)])
+                             validators=[Visible(), DataRequired(), StoredLength(200)])
+    focal_email = EmailField(_l("Focal point's email"),
+                             validators=[DataRequired(), Email(), StoredLength(254, lower=True)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

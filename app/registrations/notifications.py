@@ -1,7 +1,7 @@
 """What participants are told, by email, in their own language."""
 from ..agenda.online import join_links
 from ..links import external_url
-from ..mail.operations import send_email
+from ..mail.operations import compose, send_email
 from . import signals
 from .models import Delegation, Registration
 from .operations import places_left
@@ -13,9 +13,20 @@ def personal_url(registration: Registration) -> str:
 
 
 def notify_registered(registration: Registration) -> None:
-    send_email(registration.email, registration.language, "registration_received",
-               course=registration.course, registration=registration,
-               link=personal_url(registration), meeting_links=join_links(registration, absolute=True))
+    send_email(**_received(registration))
+
+
+def registration_received(registration: Registration) -> dict:
+    """The email :func:`notify_registered` sends, written but not stored: an import writes
+    thousands before storing them at once (app.mail.operations.store_composed)."""
+    return compose(**_received(registration))
+
+
+def _received(registration: Registration) -> dict:
+    return dict(recipient=registration.email, language=registration.language,
+                template="registration_received", course=registration.course,
+                registration=registration, link=personal_url(registration),
+                meeting_links=join_links(registration, absolute=True))
 
 
 def notify_status(registration: Registration, reason: str) -> None:

@@ -3,6 +3,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from ..audit.operations import record
 from ..certificates import storage
 from ..courses.models import Course
 from ..database import utcnow
@@ -10,7 +11,7 @@ from ..evaluation.models import EvaluationReceipt, EvaluationResponse, Knowledge
 from ..extensions import db
 from ..mail.models import OutboxMessage
 from .models import Registration, new_token
-from .operations import change_status
+from .operations import change_status, note_erased
 
 PERSONAL_FIELDS = ("full_name", "family_name", "given_names", "honorific", "native_name", "address_as",
                    "certificate_name", "search_name", "organisation", "position", "province",
@@ -53,6 +54,7 @@ def request_deletion(registration: Registration) -> None:
     """Cancel the registration (freeing the place) and erase the person at once."""
     change_status(registration, "cancelled", reason="deletion requested")
     registration.deletion_requested_at = utcnow()
+    note_erased(registration)
     anonymise(registration)
 
 
@@ -85,10 +87,13 @@ def anonymise(registration: Registration) -> None:
 
 
 def anonymise_expired(retention_days: int, today: date | None = None) -> int:
-    """Anonymise the registrations of courses that ended more than ``retention_days`` ago."""
+    """Anonymise the registrations of courses that ended more than ``retention_days`` ago, each
+    noted in the audit log (the retention command's erasures)."""
     cutoff = (today or date.today()) - timedelta(days=retention_days)
     expired = db.session.scalars(sa.select(Registration).join(Course).where(
         Course.end_date < cutoff, Registration.anonymised_at.is_(None))).all()
     for registration in expired:
         anonymise(registration)
+        record("registration.anonymise", course=registration.course, target=registration,
+               details={"retention_days": retention_days})
     return len(expired)

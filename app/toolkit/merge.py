@@ -32,23 +32,33 @@ def merge(tables: set[str], base: dict, mine: dict, theirs: dict) -> tuple[dict,
         if name not in mine:
             continue  # the save does not carry this field (e.g. a column its form lacks)
         if name in tables:
-            result[name] = _merge_rows(name, base.get(name) or [], mine.get(name) or [],
-                                       theirs.get(name) or [], conflicts)
+            _put(result, name, _merge_rows(name, base.get(name) or [], mine.get(name) or [],
+                                           theirs.get(name) or [], conflicts))
         else:
             value = _merge_value(base.get(name), mine.get(name), theirs.get(name))
             if value is _CONFLICT:
                 conflicts.append(Conflict(name, None, None, mine.get(name), theirs.get(name)))
             else:
-                result[name] = value
+                _put(result, name, value)
     return result, conflicts
+
+
+_EMPTY = (None, "", [], {})
+
+
+def _put(answers: dict, key: str, value) -> None:
+    """Set ``key``, but leave it absent when it is absent and ``value`` is empty: an absent
+    answer and an empty one are the same (:func:`_same`), and a save that changes nothing must
+    store no new version (a sheet may lack keys: a field added to the module later)."""
+    if key in answers or value not in _EMPTY:
+        answers[key] = value
 
 
 _CONFLICT = object()
 
 
 def _same(a, b) -> bool:
-    empty = (None, "", [], {})
-    return (a in empty and b in empty) or a == b
+    return (a in _EMPTY and b in _EMPTY) or a == b
 
 
 def _merge_value(base, mine, theirs):
@@ -93,5 +103,5 @@ def _merge_row(name: str, row_id: str, base: dict, mine: dict, theirs: dict, con
         if value is _CONFLICT:
             conflicts.append(Conflict(name, row_id, column, mine.get(column), theirs.get(column)))
         else:
-            row[column] = value
+            _put(row, column, value)
     return row

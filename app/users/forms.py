@@ -1,18 +1,13 @@
 """Forms for staff accounts."""
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, ValidationError
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
+from ..auth.forms import strong_enough
 from ..auth.models import ROLES
 from ..forms import Form, Visible, choices, language_choices
-from ..i18n import _, _l
+from ..i18n import _l
 
 ROLE_LABELS = {"admin": _l("Admin"), "trainer": _l("Trainer")}
-MIN_PASSWORD = 10
-
-
-def strong_enough(form, field):
-    if field.data and len(field.data) < MIN_PASSWORD:
-        raise ValidationError(_("Use at least %(count)d characters.", count=MIN_PASSWORD))
 
 
 class UserForm(Form):

@@ -3,11 +3,13 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required, login_user
 
+from ..auth import second_factor
 from ..auth.access import admin_required
 from ..auth.models import User
 from ..extensions import db
-from ..forms import render_form
+from ..forms import protect, render_form
 from ..i18n import _
+from ..web.limits import limited
 from ..web.templates import helper
 from . import operations
 from .forms import ROLE_LABELS, AccountForm, UserForm
@@ -55,8 +57,21 @@ def _edit(user: User | None):
     return render_form("users/edit.html", form, user=user)
 
 
+@bp.route("/manage/users/<int:user_id>/second-factor/remove", methods=["POST"])
+@admin_required
+def remove_second_factor(user_id: int):
+    """For someone who lost their phone: they sign in with the password alone, then enrol again."""
+    user = db.get_or_404(User, user_id)
+    protect()
+    second_factor.remove(user)
+    db.session.commit()
+    flash(_("Two-step sign-in is off for this account."), "success")
+    return redirect(url_for(".edit", user_id=user.id))
+
+
 @bp.route("/manage/account", methods=["GET", "POST"])
 @login_required
+@limited("LOGIN_RATE_LIMIT")  # it checks the current password: no unlimited guessing from a session
 def account():
     form = AccountForm(obj=current_user)
     if form.validate_on_submit():

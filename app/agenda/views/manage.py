@@ -5,6 +5,7 @@ from datetime import date
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from ...audit.operations import record_export
 from ...extensions import db
 from ...forms import choices, protect, render_form
 from ...i18n import _
@@ -104,5 +105,6 @@ def delete(slug: str, session_id: int):
 def signin_sheet(slug: str, session_id: int):
     """A paper sign-in sheet for one session, for venues without Wi-Fi."""
     course, session = get_managed_session(slug, session_id)
-    return pdf_response(documents.signin_sheet_pdf(course, session),
-                        f"sign-in-{course.slug}-{session.id}.pdf")
+    pdf = documents.signin_sheet_pdf(course, session)
+    record_export("export.signin_sheet", course=course, details={"session": session.id})
+    return pdf_response(pdf, f"sign-in-{course.slug}-{session.id}.pdf")

@@ -8,6 +8,7 @@ from ...extensions import db
 from ...forms import protect
 from ...i18n import current_language, page_for
 from ...web.files import stored_pdf_response
+from ...web.limits import limited
 from ...web.loaders import get_course, get_registration, remembered_participant
 from ...web.routes import Routes
 from .. import checkin, documents, online, operations
@@ -106,6 +107,7 @@ def pdf(slug: str):
 
 
 @routes.route("/checkin/<int:session_id>/<code>", methods=["GET", "POST"])
+@limited("CHECKIN_RATE_LIMIT")
 def self_checkin(session_id: int, code: str):
     """A participant scanned the projector's code: mark them present through their personal link."""
     session = db.session.get(AgendaSession, session_id)

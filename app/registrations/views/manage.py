@@ -14,12 +14,11 @@ from ...web.files import xlsx_response
 from ...web.loaders import get_managed_course, get_of_course
 from ...web.routes import Routes
 from .. import listing, operations
-from ..exchange import import_rows, required_labels, write_csv, write_xlsx
+from ..exchange import export as export_registrations, import_upload, required_labels
 from ..forms import HONORIFICS, BulkForm, ImportForm, NominationLinkForm, RegistrationForm, \
     SEX_LABELS, StatusForm, organisation_type_choices
 from ..labels import STATUS_LABELS
 from ..models import STATUSES, Delegation, Registration, RegistrationEvent
-from ..tables import uploaded_rows
 from .common import person_from
 from .list_rows import shown_rows
 
@@ -40,8 +39,7 @@ def manage_list(slug: str):
         if form.everyone.data and form.expected.data != len(targets):
             return render_form("registrations/manage_bulk_confirm.html", form, course=course,
                                total=len(targets), status_labels=STATUS_LABELS)
-        changed = sum(operations.change_status(r, form.status.data, current_user, form.reason.data or "")
-                      for r in targets)
+        changed = operations.change_statuses(targets, form.status.data, current_user, form.reason.data or "")
         db.session.commit()
         flash(ngettext("%(num)d registration changed.", "%(num)d registrations changed.", changed), "success")
         return redirect(request.full_path)
@@ -86,13 +84,13 @@ def manage_detail(slug: str, registration_id: int):
 def manage_edit(slug: str, registration_id: int):
     course, registration = get_managed_registration(slug, registration_id)
     form = RegistrationForm(obj=registration)
-    del form.consent, form.confirm_name
+    del form.consent, form.confirm_name, form.homepage
     form.ask_attendance_mode(course.mode)
     if not form.is_submitted():
         form.ministry.data = f"{registration.country}:{registration.ministry}" if registration.ministry else \
             ("other" if registration.organisation_type == "government" else "")
     if form.validate_on_submit():
-        operations.update_person(registration, person_from(form, form.country.data))
+        operations.update_person(registration, person_from(form, form.country.data), current_user)
         db.session.commit()
         flash(_("The registration is saved."), "success")
         return redirect(url_for(".manage_detail", slug=slug, registration_id=registration.id))
@@ -107,7 +105,7 @@ def manage_link(slug: str, registration_id: int):
     course, registration = get_managed_registration(slug, registration_id)
     protect()
     renew = request.form.get("action") == "revoke"
-    operations.send_link(registration, renew=renew)
+    operations.send_link(registration, renew=renew, actor=current_user)
     db.session.commit()
     flash(_("The old personal link no longer works; the new one has been sent.") if renew
           else _("The personal link has been sent again."), "success")
@@ -136,7 +134,7 @@ def export(slug: str, format: str):
     """Download the registrations as a spreadsheet, headers in the reader's language."""
     course = get_managed_course(slug)
     buffer = BytesIO()
-    (write_csv if format == "csv" else write_xlsx)(course, buffer)
+    export_registrations(course, buffer, format)
     filename = f"{course.slug}-registrations.{format}"
     if format == "xlsx":
         return xlsx_response(buffer.getvalue(), filename)
@@ -153,16 +151,11 @@ def import_file(slug: str):
     form = ImportForm()
     report = None
     if form.validate_on_submit():
-        rows = uploaded_rows(form.file)
-        if rows is not None:
-            report = import_rows(course, rows)
-            if report.ok:
-                db.session.commit()
-                flash(_("%(count)d registrations imported.", count=report.imported), "success")
-                if not report.notes:  # else the page lists who went on the waitlist
-                    return redirect(url_for(".manage_list", slug=slug))
-            else:
-                db.session.rollback()
+        report = import_upload(course, form.file)  # committed, or nothing written
+        if report is not None and report.ok:
+            flash(_("%(count)d registrations imported.", count=report.imported), "success")
+            if not report.notes:  # else the page lists who went on the waitlist
+                return redirect(url_for(".manage_list", slug=slug))
     status_ok = report is None or report.ok
     page, status = render_form("registrations/import.html", form, course=course, report=report,
                                required=required_labels(), statuses=STATUSES)

@@ -1,13 +1,15 @@
 """Participants' pages: registering, nominating a delegation, and the personal page."""
 import json
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, \
+    url_for
 
 from ...agenda.online import join_links
 from ...agenda.operations import days
 from ...extensions import db
 from ...forms import render_form, protect
 from ...i18n import _
+from ...web.limits import limited
 from ...web.loaders import get_course, get_registration, remember_participant
 from ...web.routes import Routes
 from .. import operations, privacy
@@ -19,6 +21,7 @@ routes = Routes()
 
 
 @routes.route("/courses/<slug>/register", methods=["GET", "POST"])
+@limited("REGISTRATION_RATE_LIMIT")
 def register(slug: str):
     course = get_course(slug)
     state = operations.registration_state(course)
@@ -27,18 +30,25 @@ def register(slug: str):
     if state != "open":
         return render_template("registrations/closed.html", course=course, state=state), \
             409 if request.method == "POST" else 200
-    if form.validate_on_submit():
-        registration = operations.register(
-            course, person_from(form, form.country.data), submission_key=form.submission_key.data,
-            consent_version=course.privacy_version or "1")
-        db.session.commit()
-        return redirect(url_for(".personal", token=registration.token, welcome=1))
+    if form.validate_on_submit():  # (a filled honeypot fails here, as any invalid field)
+        try:
+            registration = operations.register(
+                course, person_from(form, form.country.data),
+                submission_key=form.submission_key.data,
+                consent_version=course.privacy_version or "1",
+                daily_cap=current_app.config["REGISTRATION_DAILY_CAP"])
+        except operations.DailyCapReached as refused:
+            form.email.errors.append(str(refused))
+        else:
+            db.session.commit()
+            return redirect(url_for(".personal", token=registration.token, welcome=1))
     return render_form("registrations/register.html", form, course=course,
                        full=not operations.has_place(course, form.country.data or ""),
                        honorifics=HONORIFICS)
 
 
 @routes.route("/courses/<slug>/nominate/<token>", methods=["GET", "POST"])
+@limited("NOMINATION_RATE_LIMIT")
 def nominate(slug: str, token: str):
     course = get_course(slug)
     delegation = db.session.query(Delegation).filter_by(course_id=course.id, nomination_token=token).first()

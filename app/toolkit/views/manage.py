@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectField
 
 from ...agenda.models import AgendaSession
+from ...audit.operations import record_export
 from ...extensions import db
 from ...forms import Form, choices, protect, render_form
 from ...i18n import _, _l, current_language
@@ -231,6 +232,8 @@ def export(slug: str, key: str):
     course, exercise = get_exercise(slug, key)
     buffer = BytesIO()
     exchange.write_xlsx(exercise, buffer)
+    record_export("export.worksheets", course=course,  # members are named beside their answers
+                  details={"exercise": exercise.module_key, "format": "xlsx"})
     filename = f"{course.slug}-{exercise.module_key}-answers.xlsx"
     return xlsx_response(buffer.getvalue(), filename)
 
@@ -244,6 +247,8 @@ def sheet_pdf(slug: str, key: str, sheet_id: int):
             or sheet.exercise.module is None:
         abort(404)
     path = documents.sheet_file(sheet.exercise, sheet, documents.owner_of(sheet))
+    record_export("export.worksheets", course=course,
+                  details={"exercise": key, "sheet": sheet.id, "format": "pdf"})
     return stored_pdf_response(path, f"{key}-{sheet.country}-{sheet.id}.pdf", private=True)
 
 
@@ -253,5 +258,6 @@ def pack_pdf(slug: str, country: str):
     course = get_managed_course(slug)
     if not is_country(country) or not operations.country_team(course, country):
         abort(404)
-    return stored_pdf_response(documents.pack_file(course, country), f"{course.slug}-{country}.pdf",
-                               private=True)
+    path = documents.pack_file(course, country)
+    record_export("export.worksheets", course=course, details={"country": country, "format": "pdf"})
+    return stored_pdf_response(path, f"{course.slug}-{country}.pdf", private=True)
