@@ -418,7 +418,8 @@ def test_a_status_change_goes_through_the_staff_pages_operation(client, db, cour
     told = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == registration.email)).all()
     assert any("Nominated twice" in message.body for message in told)
     audited = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "registration.status",
-                                                             AuditEvent.target_id == registration.id)).all()
+                                                             AuditEvent.target_id == registration.id)
+                                 .order_by(AuditEvent.id)).all()
     assert [(e.channel, e.actor_id, e.details["new"]) for e in audited][-1] == ("api", trainer.id, "declined")
     bad = call(client, "POST", f"/api/v1/courses/{course.slug}/registrations/{registration.id}/status",
                secret, json={"status": "lost"})

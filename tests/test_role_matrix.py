@@ -18,6 +18,7 @@ The demo is seeded once for the module and kept row by row; each role's test sta
 """
 import re
 import secrets
+import zipfile
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -32,6 +33,7 @@ from app.agenda import checkin
 from app.agenda.models import AttendanceImport, Speaker
 from app.auth import password_reset
 from app.auth.operations import create_user
+from app.certificates.jobs import job_folder
 from app.certificates.models import Certificate, IssueJob
 from app.courses.models import Course
 from app.courses.operations import CourseDetails, create_course
@@ -247,6 +249,16 @@ class World:
     rows: dict  # table → rows
 
 
+def write_job_files(job) -> None:
+    """The finished job's merged PDF and ZIP, as the bulk issue leaves them (the pages serve them
+    as files; their content does not matter here)."""
+    folder = job_folder(job)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "certificates.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    with zipfile.ZipFile(folder / "certificates.zip", "w") as archive:
+        archive.writestr("README.txt", "certificates")
+
+
 def seed_world(app) -> World:
     """``seed-demo``, then what the demo lacks: a focal point's link, a finished issue job, an
     online session with an attendance report, a trainer with a course of their own and its
@@ -262,7 +274,8 @@ def seed_world(app) -> World:
         Certificate.registration_id == member.id))
     meeting = next(s for s in course.sessions if s.counts_for_attendance)
     delegation = invite_focal_point(course, "VN", "Focal Point", "focal@example.vn")
-    session_.add(IssueJob(course_id=course.id, state="finished"))
+    job = IssueJob(course_id=course.id, state="finished")
+    session_.add(job)
     meeting.online_url = "https://zoom.example/j/81234567890"  # its join link and report pages
     report = AttendanceImport(course_id=course.id, session_id=meeting.id, platform="zoom", rows=[
         {"name": member.certificate_name, "email": member.email, "minutes": 90,
@@ -281,6 +294,7 @@ def seed_world(app) -> World:
                             email="someone.else@example.org", language="en", status="approved")
     session_.add(outsider)
     session_.commit()
+    write_job_files(job)
     other = next(r for r in course.registrations if r.id != member.id)
     first = lambda model: session_.scalar(  # noqa: E731
         sa.select(model.id).order_by(model.id).limit(1))
@@ -288,7 +302,7 @@ def seed_world(app) -> World:
     args = {"slug": course.slug, "token": member.token, "key": "M11", "sheet_id": sheet.id,
             "country": "VN", "session_id": meeting.id, "registration_id": member.id,
             "other_id": other.id, "certificate_id": certificate.id, "code": certificate.code,
-            "job_id": first(IssueJob), "kind": "merged", "format": "csv",
+            "job_id": job.id, "kind": "merged", "format": "csv",
             "delegation_id": delegation.id, "speaker_id": first(Speaker),
             "organisation_id": course.organisations("organiser")[0].id,  # editable by the team
             "user_id": course.trainers[0].id, "name": logo,
