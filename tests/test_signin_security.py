@@ -169,8 +169,9 @@ def test_an_ipv6_network_counts_as_one_address(client, make_user):
 
 # One answer, one hash check ---------------------------------------------------------------------
 
-def test_wrong_password_unknown_address_inactive_and_throttled_account_get_one_answer(
-        app, make_user, db):
+@pytest.fixture
+def accounts(app, make_user, db):
+    """A working account, an inactive one and one throttled from ATTACKER's address."""
     user = make_user()
     inactive = make_user()
     inactive.active = False
@@ -178,6 +179,11 @@ def test_wrong_password_unknown_address_inactive_and_throttled_account_get_one_a
     throttled = make_user()
     for _ in range(5):
         sign_in(app.test_client(), throttled.email, "wrong", environ_base=ATTACKER)
+    return user, inactive, throttled
+
+
+def test_wrong_password_unknown_address_inactive_and_throttled_account_get_one_answer(app, accounts):
+    user, inactive, throttled = accounts
 
     answers = {}
     for case, email, password in [("wrong password", user.email, "wrong"),
@@ -192,14 +198,8 @@ def test_wrong_password_unknown_address_inactive_and_throttled_account_get_one_a
     assert status == 400 and GENERIC_VI in errors
 
 
-def test_every_sign_in_attempt_runs_exactly_one_scrypt_check(app, make_user, db, hash_checks):
-    user = make_user()
-    inactive = make_user()
-    inactive.active = False
-    db.session.commit()
-    throttled = make_user()
-    for _ in range(5):
-        sign_in(app.test_client(), throttled.email, "wrong", environ_base=ATTACKER)
+def test_every_sign_in_attempt_runs_exactly_one_scrypt_check(app, accounts, hash_checks):
+    user, inactive, throttled = accounts
     hash_checks.clear()
 
     for email, password in [(user.email, PASSWORD), (user.email, "wrong"),
