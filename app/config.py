@@ -33,6 +33,9 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         # Registrations of courses that ended longer ago are anonymised by `participants anonymise`.
         RETENTION_DAYS=int(env.get("RETENTION_DAYS", 730)),
         UPLOAD_FOLDER=env.get("UPLOAD_FOLDER") or str(instance / "uploads"),
+        # Where kept files go (app/storage): unset, the UPLOAD_FOLDER; s3://bucket/prefix, an
+        # S3-compatible object store shared by every app server and worker.
+        STORAGE_URL=env.get("STORAGE_URL") or None,
         MAX_CONTENT_LENGTH=int(env.get("MAX_UPLOAD_BYTES", 8 * 1024 * 1024)),
         # Imports (participants, speakers, working groups): the rows a CSV or XLSX file may hold
         # below its header, counted as it is read (app/registrations/tables.py).
