@@ -9,6 +9,9 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 # Links in emails and QR codes point at the port served here, for the server, the worker and
 # the commands alike (set BASE_URL to the public address in production).
 export BASE_URL ?= http://127.0.0.1:$(PORT)
+# Every gunicorn worker and RQ work horse of this machine writes its metrics here; /metrics adds
+# them up (README, "Monitoring"). Emptied when the server starts.
+METRICS_DIR := $(CURDIR)/instance/prometheus
 # Debian packages the PDFs and the browser tests need (see README).
 SYSTEM_PACKAGES := fonts-noto-core libharfbuzz-subset0 chromium poppler-utils gettext
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -19,15 +22,19 @@ run: install
 	@$(FLASK) check-db
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
+	@rm -rf "$(METRICS_DIR)" && mkdir -p "$(METRICS_DIR)"
 	@echo "Serving Lokakarya on http://127.0.0.1:$(PORT)/"
-	$(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind 127.0.0.1:$(PORT) 'app.wsgi:app'
+	PROMETHEUS_MULTIPROC_DIR="$(METRICS_DIR)" \
+		$(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind 127.0.0.1:$(PORT) 'app.wsgi:app'
 
 test: install
 	@bash tests/run-all.sh
 
 worker: install
 	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) to run a worker."; exit 1; }
-	$(BIN)/rq worker --url "$$REDIS_URL" "$${LOKAKARYA_JOB_QUEUE:-lokakarya}"
+	@mkdir -p "$(METRICS_DIR)"
+	PROMETHEUS_MULTIPROC_DIR="$(METRICS_DIR)" \
+		$(BIN)/rq worker --url "$$REDIS_URL" "$${LOKAKARYA_JOB_QUEUE:-lokakarya}"
 
 install: system-packages $(VENV)/.installed translations
 

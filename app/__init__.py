@@ -4,17 +4,28 @@ from flask import Flask
 from .paths import ROOT
 
 
+class Lokakarya(Flask):
+    """Flask, naming the URL rule of a request that failed rather than its path (a personal
+    link's path holds its token, a log must not)."""
+
+    def log_exception(self, exc_info) -> None:
+        from flask import request
+
+        rule = request.url_rule.rule if request.url_rule is not None else "-"
+        self.logger.error("Exception on %s [%s]", rule, request.method, exc_info=exc_info)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: configuration, extensions, features, commands, errors."""
-    app = Flask(
+    app = Lokakarya(
         __name__,
         instance_path=str(ROOT / "instance"),
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
     )
 
-    from . import (compression, config, core, database, extensions, i18n, reference, security,
-                   static_files)
+    from . import (compression, config, core, database, extensions, i18n, logs, metrics,
+                   reference, security, static_files)
     from .pdf import compat as weasyprint_compat
 
     config.configure(app, test_config)
@@ -22,6 +33,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     extensions.configure(app)
     compression.configure(app)  # first after_request registered: it runs last, on the final body
     i18n.configure(app)
+    logs.configure(app)  # request ids and access lines
+    metrics.configure(app)
     security.configure(app)
     static_files.configure(app)
     reference.validate()

@@ -29,6 +29,7 @@ def configure(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(translate_cli)
     app.cli.add_command(toolkit_cli)
+    app.cli.add_command(serve_metrics)
 
 
 @click.command("check-db")
@@ -41,6 +42,17 @@ def check_db() -> None:
         click.echo(problem, err=True)
         sys.exit(1)
     click.echo("Database answers.")
+
+
+@click.command("serve-metrics")
+@click.option("--bind", default="127.0.0.1:9101", show_default=True, help="Address and port.")
+def serve_metrics(bind: str) -> None:
+    """Serve the metrics the RQ workers of this machine write in PROMETHEUS_MULTIPROC_DIR, on a
+    machine without an app server, until stopped."""
+    from .metrics import serve
+
+    host, _colon, port = bind.rpartition(":")
+    serve(host.strip("[]") or "127.0.0.1", int(port))
 
 
 @click.command("seed-demo")

@@ -103,6 +103,9 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         PASSWORD_RESET_RATE_LIMIT=env.get("PASSWORD_RESET_RATE_LIMIT", "5 per minute;20 per hour"),
         PASSWORD_RESET_ACCOUNT_LIMIT=env.get("PASSWORD_RESET_ACCOUNT_LIMIT", "3 per hour"),
         PASSWORD_RESET_MAX_AGE=int(env.get("PASSWORD_RESET_MAX_AGE", 3600)),
+        # Who may read /metrics without signing in as an admin (app/metrics.py): the client's
+        # address as the app sees it (the proxy's report only with LOKAKARYA_PROXY_FIX).
+        METRICS_ALLOWED_NETWORKS=env.get("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1"),
         DEFAULT_SECOND_LANGUAGES=("vi", "id"),
         BABEL_DEFAULT_LOCALE="en",
         BABEL_DEFAULT_TIMEZONE="UTC",

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 
+from . import logs, metrics
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,8 @@ def enqueue(function: str, *args, lane: str = "default", fallback: bool = False)
         try:
             queue = Queue(queue_name(), connection=redis_connection(url))
             return queue.enqueue(WORKER_ENTRY, function, *args, job_timeout=3600,
-                                 at_front=lane == "mail").id
+                                 at_front=lane == "mail",
+                                 meta={"request_id": logs.request_id()}).id
         except RedisError as exc:
             if not fallback:
                 raise _unavailable(exc) from exc
@@ -97,7 +99,7 @@ def enqueue(function: str, *args, lane: str = "default", fallback: bool = False)
         for done in [k for k, future in list(_local_jobs.items()) if future.done()]:
             _local_jobs.pop(done, None)
     job_id = uuid.uuid4().hex
-    future = _lanes[lane].submit(run_with, app, function, args)
+    future = _lanes[lane].submit(run_with, app, function, args, logs.request_id())
     _local_jobs[job_id] = future
     return job_id
 
@@ -167,17 +169,21 @@ def wait_local(timeout: float = 60) -> bool:
     return not left
 
 
-def run_with(app: Flask, function: str, args: tuple):
-    """Run one job in an app context of ``app``; log what it raises, wherever it runs."""
+def run_with(app: Flask, function: str, args: tuple, request_id: str | None = None):
+    """Run one job in an app context of ``app``, its log lines carrying the ``request_id`` of
+    the request that queued it; time it and log what it raises, wherever it runs."""
+    bound = logs.bind_request_id(request_id)
     with app.app_context():
         try:
-            module, _dot, name = function.rpartition(".")
-            return getattr(importlib.import_module(module), name)(*args)
+            with metrics.job_timer(function):
+                module, _dot, name = function.rpartition(".")
+                return getattr(importlib.import_module(module), name)(*args)
         except BaseException:
             log.exception("Background job %s%r failed", function, args)
             raise
         finally:
             db.session.remove()
+            logs.reset_request_id(bound)
 
 
 # --- Helpers for durable jobs --------------------------------------------------------------

@@ -40,10 +40,11 @@ def configure(app: Flask) -> None:
 
 
 class ProbesAnyHost:
-    """Health checks ask by IP or ``localhost`` (a container's HEALTHCHECK, a load balancer):
-    answer /healthz and /readyz whatever their Host. They return no links, so no host leaks."""
+    """Health checks and Prometheus ask by IP or ``localhost`` (a container's HEALTHCHECK, a load
+    balancer, a scraper): answer /healthz, /readyz and /metrics whatever their Host. They return
+    no links, so no host leaks (/metrics checks the client's address itself)."""
 
-    PATHS = frozenset({"/healthz", "/readyz"})
+    PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
     def __init__(self, wsgi_app, host: str):
         self.wsgi_app, self.host = wsgi_app, host

@@ -1,10 +1,11 @@
 """The WSGI entry point for production servers (``gunicorn app.wsgi:app``)."""
 import sys
 
-from . import create_app
+from . import create_app, logs
 from .config import loopback_notice
 from .database import check_connection
 
+logs.configure_process()
 app = create_app()
 problem = check_connection(app)
 if problem:

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 from helpers import sql_sent
+from log_support import json_log  # noqa: F401,F811 - a fixture
 
 from app import jobs
 from app.agenda.operations import SessionDetails, mark, save_session
@@ -549,9 +550,11 @@ def test_a_page_costs_the_same_statements_for_5_and_50_events(client, login, tra
 
 # --- no one in the application log ------------------------------------------------------------
 
-def test_the_application_log_names_no_one(app, client, login, trainer, make_course, db, caplog, smtp):
+def test_the_application_log_names_no_one(app, client, login, trainer, make_course, db, caplog, smtp,
+                                         json_log):
     """A registration, its approval, the emails sent through a real SMTP server (one of them
-    refused by it) and a new course: the log holds ids, never an address or a name."""
+    refused by it) and a new course: the log holds ids, never an address or a name; so do the
+    JSON lines production writes (LOG_FORMAT=json), access lines included."""
     smtp.refuse = "refused"
     course = make_course(trainer=trainer, slug="logs-2030", start_date=date(2030, 4, 9),
                          end_date=date(2030, 4, 11))
@@ -580,7 +583,16 @@ def test_the_application_log_names_no_one(app, client, login, trainer, make_cour
     text = "\n".join(f"{record.name} {record.getMessage()} {record.exc_text or ''}" for record in caplog.records
                      if not record.name.startswith("mail.log"))  # the test's SMTP server, not the app
     assert "written to the outbox" in text and "not sent" in text and "created course" in text  # logged
+    lines = [line for line in json_log() if not line["logger"].startswith("mail.log")]
+    access = [line for line in lines if line["logger"] == "app.access"]
+    assert [(line["route"], line["status"]) for line in access][:1] == [
+        ("/courses/<slug>/register", 302)]
+    assert all(line["request_id"] for line in access)
+    assert any(line.get("user_id") == trainer.id for line in access)
+    written = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines)
+    assert "written to the outbox" in written and "created course" in written
     for personal_value in (EMAIL, NAME, "Thị Hà", "refused.person", "Refused Person", trainer.email,
                            trainer.name, "@example"):
         assert personal_value not in text, personal_value
+        assert personal_value not in written, personal_value
     assert refused.id and db.session.get(Registration, refused.id).email == "refused.person@example.org"

@@ -118,7 +118,8 @@ def test_trusted_hosts_come_from_base_url_unless_set(monkeypatch):
 
 
 def test_health_probes_are_answered_whatever_their_host(monkeypatch):
-    """A container's HEALTHCHECK or a load balancer asks by IP or localhost, not the public name."""
+    """A container's HEALTHCHECK, a load balancer or Prometheus asks by IP or localhost, not the
+    public name. (The in-memory database has no schema: /readyz answers, not ready.)"""
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     monkeypatch.setenv("BASE_URL", "https://training.example.org")
     monkeypatch.delenv("TRUSTED_HOSTS", raising=False)
@@ -127,7 +128,10 @@ def test_health_probes_are_answered_whatever_their_host(monkeypatch):
     client = app.test_client()
     for host in ("127.0.0.1:8000", "localhost", "10.1.2.3:8000"):
         assert client.get("/healthz", headers={"Host": host}).status_code == 200, host
-        assert client.get("/readyz", headers={"Host": host}).status_code == 200, host
+        ready = client.get("/readyz", headers={"Host": host})
+        assert ready.status_code == 503 and ready.json["database"]["status"] == "ok", host
+        assert ready.json["migrations"]["detail"].startswith("database at no revision"), host
+        assert client.get("/metrics", headers={"Host": host}).status_code == 200, host
         assert client.get("/", headers={"Host": host}).status_code == 400, host
     assert client.get("/", headers={"Host": "training.example.org"}).status_code != 400  # (no tables here)
     with app.app_context():

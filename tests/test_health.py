@@ -1,4 +1,5 @@
-"""/healthz and /readyz: the database, Redis and the job queue, each reported on its own."""
+"""/readyz: the database, Redis and the job queue, each reported on its own (the storage and the
+migrations: tests/test_monitoring.py)."""
 import os
 import uuid
 
@@ -15,6 +16,8 @@ def test_without_redis_jobs_run_in_the_app_and_all_is_well(app, db):
     assert report["database"] == {"status": "ok", "detail": db.engine.dialect.name}
     assert report["redis"]["status"] == "off"
     assert report["queue"] == {"status": "ok", "detail": "in-process"}
+    assert report["storage"] == {"status": "ok", "detail": "LocalStorage"}
+    assert report["migrations"]["status"] == "ok"
 
 
 def test_a_dead_redis_fails_redis_and_the_queue_but_not_the_database(app, monkeypatch):

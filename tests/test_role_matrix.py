@@ -58,7 +58,11 @@ API_TOKEN = "api_token"  # /api/…: a Bearer token, never a session
 
 ACCESS = {
     "core.index": PUBLIC,
-    "core.health": PUBLIC,
+    "core.alive": PUBLIC,
+    "core.ready": PUBLIC,
+    # Allowed networks and admins; the matrix asks from 127.0.0.1, allowed by default (others:
+    # tests/test_monitoring.py).
+    "core.metrics": PUBLIC,
     "static": PUBLIC,
     "auth.login": PUBLIC,
     "auth.forgot_password": PUBLIC,

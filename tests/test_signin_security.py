@@ -9,6 +9,7 @@ import pyotp
 import pytest
 import sqlalchemy as sa
 from helpers import PASSWORD, count
+from log_support import json_log  # noqa: F401,F811 - a fixture
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from markupsafe import Markup
 
@@ -562,8 +563,11 @@ def test_an_admin_removes_the_second_factor_of_someone_who_lost_their_phone(
 
 # Logs ---------------------------------------------------------------------------------------------
 
-def test_creating_an_account_logs_its_id_not_its_address(app, db, caplog):
+def test_creating_an_account_logs_its_id_not_its_address(app, db, caplog, json_log):
     with caplog.at_level(logging.INFO, logger=app.logger.name):
         user = create_user("Private.Person@example.org", "Private Person", PASSWORD)
     assert f"account {user.id}" in caplog.text
     assert "private.person" not in caplog.text.lower()
+    line, = (line for line in json_log() if line["message"].startswith("Created"))
+    assert line["message"] == f"Created trainer account {user.id}" and line["logger"] == "app"
+    assert "private" not in str(line).lower()

@@ -1,13 +1,19 @@
-"""What /healthz and /readyz report: the database, Redis and the job queue, each on its own.
+"""What /readyz reports: the database, Redis, the job queue, the file storage and whether the
+database's schema is the code's, each on its own (/healthz, liveness only, asks nothing).
 
 Read only (they answer GET requests) and quick: a dead Redis answers within seconds.
 """
 from dataclasses import asdict, dataclass
+from functools import cache
 
 import sqlalchemy as sa
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import current_app
 
 from ..extensions import db
+from ..paths import ROOT
+from ..storage import storage as file_storage
 
 
 @dataclass
@@ -20,9 +26,11 @@ class Check:
 
 def report() -> tuple[bool, dict]:
     """(everything configured answers, {"status": …, "database": {…}, "redis": {…},
-    "queue": {…}}); the status is "ok" or "fail"."""
+    "queue": {…}, "storage": {…}, "migrations": {…}}); the status is "ok" or "fail"."""
     checks = {"database": database(), "redis": redis(), "queue": None}
     checks["queue"] = queue(checks["redis"])
+    checks["storage"] = storage()
+    checks["migrations"] = migrations()
     healthy = all(check.status != "fail" for check in checks.values())
     return healthy, {"status": "ok" if healthy else "fail",
                      **{name: asdict(check) for name, check in checks.items()}}
@@ -74,6 +82,37 @@ def queue(redis_check: Check) -> Check:
         return Check("fail", f"no worker listens to queue {name!r} ({waiting} job(s) waiting)"
                      + suffix)
     return Check("ok", f"{workers} worker(s), {waiting} job(s) waiting" + suffix)
+
+
+def storage() -> Check:
+    """Files can be kept: the folder is writable, the object store answers."""
+    try:
+        backend = file_storage()
+        backend.check()
+    except Exception as exc:  # noqa: BLE001 - any backend error means "unusable"
+        return Check("fail", _reason(exc))
+    return Check("ok", type(backend).__name__)
+
+
+def migrations() -> Check:
+    """The database's Alembic revision is the code's head (else the code expects another
+    schema: upgrade the database before this code serves, or it fails in odd places)."""
+    try:
+        with db.engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_heads()
+    except Exception as exc:  # noqa: BLE001 - the database check reports it
+        return Check("fail", _reason(exc))
+    heads = code_heads()
+    if set(current) != set(heads):
+        return Check("fail", f"database at {', '.join(current) or 'no revision'}, "
+                             f"code at {', '.join(heads)}")
+    return Check("ok", ", ".join(heads))
+
+
+@cache
+def code_heads() -> tuple[str, ...]:
+    """The head revision(s) of ``migrations/``, read once per process."""
+    return tuple(ScriptDirectory(str(ROOT / "migrations")).get_heads())
 
 
 def _stale_jobs() -> int:

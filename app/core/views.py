@@ -1,7 +1,9 @@
 """Public pages that belong to no single feature."""
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 
+from .. import jobs
 from ..courses.operations import current_and_past
+from ..metrics import exposition, may_scrape
 from .health import report
 
 bp = Blueprint("core", __name__)
@@ -15,8 +17,26 @@ def index():
 
 
 @bp.route("/healthz")
+def alive():
+    """Liveness: the process answers requests. It asks nothing else (a dead database must not
+    get every app server restarted)."""
+    return jsonify({"status": "ok"})
+
+
 @bp.route("/readyz")
-def health():
-    """The database, Redis and the job queue, each on its own: 503 when one configured fails."""
+def ready():
+    """Readiness: the database, Redis, the job queue, the storage and the schema's revision,
+    each on its own: 503 when one configured fails."""
     healthy, body = report()
     return jsonify(body), 200 if healthy else 503
+
+
+@bp.route("/metrics")
+def metrics():
+    """Prometheus metrics (app/metrics.py), for allowed networks and admins; others find
+    nothing."""
+    if not may_scrape(request.remote_addr):
+        abort(404)
+    url = current_app.config.get("REDIS_URL")
+    body, content_type = exposition(jobs.queue_name(), jobs.redis_connection(url) if url else None)
+    return body, 200, {"Content-Type": content_type, "Cache-Control": "no-store"}
