@@ -36,7 +36,7 @@ worker: install
 	PROMETHEUS_MULTIPROC_DIR="$(METRICS_DIR)" \
 		$(BIN)/rq worker --url "$$REDIS_URL" "$${LOKAKARYA_JOB_QUEUE:-lokakarya}"
 
-install: system-packages $(VENV)/.installed translations
+install: system-packages $(VENV)/.installed node_modules/.installed translations
 
 system-packages:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do \
@@ -53,6 +53,12 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	@touch $@
 
+# axe-core for the accessibility tests (package.json, pinned by package-lock.json): Node and npm.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "Install Node.js 20 and npm (the accessibility tests need axe-core)."; exit 1; }
+	npm ci --no-audit --no-fund
+	@touch $@
+
 translations: $(VENV)/.installed
 	@$(FLASK) translate compile >/dev/null
 
@@ -61,4 +67,4 @@ update-translations: $(VENV)/.installed
 	$(FLASK) translate compile
 
 clean:
-	rm -rf $(VENV) *.egg-info tests/artifacts
+	rm -rf $(VENV) *.egg-info tests/artifacts node_modules

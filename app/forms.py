@@ -162,3 +162,37 @@ def protect() -> None:
 def render_form(template: str, form, **context):
     """Render a form page: 400 when the form has errors, so tools and tests can tell."""
     return render_template(template, form=form, **context), 400 if form.errors else 200
+
+
+def field_target(field) -> str:
+    """The id of the input a link to ``field`` focuses: a choice group's first option, a
+    multilingual field's primary-language box, else the field itself."""
+    if field.type in ("RadioField", "MultiCheckboxField"):
+        return f"{field.id}-0"
+    if field.type == "MultilingualField":
+        return f"{field.id}-{field.primary}"
+    return field.id
+
+
+def error_links(form) -> list[tuple[str, str, str]]:
+    """(target id, label, message) for each error of ``form``'s visible fields, in page order:
+    the error summary's list. Hidden fields (CSRF, keys) and fields people never see (a
+    honeypot: ``flags.unseen``) have no input to link to and are left out."""
+    links = []
+
+    def visit(field):
+        if field.type in ("HiddenField", "CSRFTokenField") or field.flags.unseen or not field.errors:
+            return
+        if field.type == "FormField":
+            for sub in field.form:
+                visit(sub)
+        elif field.type == "FieldList":
+            for entry in field.entries:
+                visit(entry)
+        else:
+            links.extend((field_target(field), str(field.label.text), str(message))
+                         for message in field.errors)
+
+    for field in form:
+        visit(field)
+    return links

@@ -231,7 +231,7 @@ def test_the_grid_labels_how_each_presence_was_recorded(client, course, db, logi
     for method, label in labels.items():
         row = page.split(f"Person {method}", 1)[1].split("</tr>", 1)[0]
         assert f'data-method="{method}"' in row and f'<span class="how" aria-hidden="true">{label}</span>' in row
-        assert f"Present ({label})" in row  # what a screen reader hears
+        assert f"Present — {label}\"" in row  # what a screen reader hears: the words it sees
 
 
 # Marking a session that has not started

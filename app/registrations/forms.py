@@ -81,6 +81,8 @@ class Honeypot:
     tell it was caught; nothing is stored or sent. It comes back empty, so a person whose
     browser filled it anyway gets through by sending the form again."""
 
+    field_flags = {"unseen": True}  # left out of the error summary's links
+
     def __call__(self, form, field):
         if field.data:
             field.data, field.raw_data = "", [""]
@@ -211,7 +213,9 @@ class RegistrationForm(PersonForm):
     # Asked for hybrid courses only (the views remove it otherwise).
     attendance_mode = RadioField(_l("How will you take part?"), validators=[InputRequired()],
                                  choices=choices(ATTENDANCE_MODE_LABELS.items()))
-    confirm_name = BooleanField(_l("My name appears on the certificate as shown above."))
+    confirm_name = BooleanField(
+        _l("My name appears on the certificate as shown above."),
+        validators=[DataRequired(message=_l("Please check the name on your certificate and confirm it."))])
     homepage = StringField(_l("Leave this field empty"), validators=[Honeypot()],
                            render_kw={"tabindex": "-1", "autocomplete": "off"})
     consent = BooleanField(_l("I have read the privacy notice and agree to it."),
@@ -229,10 +233,6 @@ class RegistrationForm(PersonForm):
         """Ask how someone takes part only on a hybrid course."""
         if course_mode != "hybrid":
             del self.attendance_mode
-
-    def validate_confirm_name(self, field):
-        if not field.data:
-            raise ValidationError(_("Please check the name on your certificate and confirm it."))
 
 
 class NominationEntry(PersonForm):

@@ -123,6 +123,14 @@ def leaves(field):
         yield field
 
 
+def marks(field, errors: dict, hint_id: str = "") -> dict:
+    """The aria-invalid and aria-describedby (its hint, its errors' list) of input ``field``,
+    as keyword arguments of its widget (False leaves an attribute out)."""
+    bad = field.name in errors
+    described = " ".join(part for part in (hint_id, f"{field.id}-error" if bad else "") if part)
+    return {"aria-invalid": "true" if bad else False, "aria-describedby": described or False}
+
+
 def leaf_errors(field):
     """(input name, messages) for each input of ``field`` that has errors."""
     for leaf in leaves(field):

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
+from ..forms import error_links
 from ..reference import country_name
 from ..links import external_url
 
@@ -50,3 +51,4 @@ add_helper = registry.add
 # Shared by every feature's pages; here because app.reference sits below app.i18n.
 add_helper(country_name, "country_name")
 add_helper(external_url, "external_url")
+add_helper(error_links, "error_links")  # the error summary of a failed form (_macros.html)

@@ -71,6 +71,8 @@ def test_two_teammates_fill_the_action_plan_at_once_and_nothing_is_lost(
         assert cards(page).count() == 2
         assert sorted(cards(page).nth(n).locator("[data-column=action] input").input_value()
                       for n in range(2)) == ["Draft MOHA plan", "Train police"]
+        for toggle in cards(page).locator(".row-toggle").all():  # filled rows load folded: open them
+            toggle.click()
 
     # Both change the same answer: the second to save sees the clash and keeps both.
     her_row = next(row["row_id"] for row in stored(plan.id)["actions"] if row["action"] == "Draft MOHA plan")

@@ -1,4 +1,5 @@
-// Live certificate-name preview and a ministry list narrowed to the chosen country.
+// Live certificate-name preview, a ministry list narrowed to the chosen country, and a form sent
+// while offline held until the connection returns.
 // The form works without this script: the server computes the same preview on submit.
 (function () {
   "use strict";
@@ -60,4 +61,18 @@
     });
   }
   if (country) { country.addEventListener("change", narrowMinistries); narrowMinistries(); }
+
+  // Sent while offline, the form waits here, filled in, and goes when the connection returns.
+  var waiting = false, note = document.getElementById("offline-status");
+  form.addEventListener("submit", function (event) {
+    if (!note || navigator.onLine !== false) { return; }
+    event.preventDefault();
+    waiting = true;
+    note.textContent = form.dataset.textOfflineSubmit;
+  });
+  window.addEventListener("online", function () {
+    if (!waiting) { return; }
+    waiting = false;
+    form.requestSubmit();
+  });
 })();

@@ -103,6 +103,7 @@
   }
   function renumber(box) {
     each(cards(box), function (card, index) { card.querySelector(".row-number").textContent = index + 1; });
+    listRows(box);
   }
   function addCard(table, rowId) {
     var box = tableBox(table), template = document.getElementById("row-template-" + table);
@@ -120,6 +121,7 @@
     card.querySelector(".remove-row").value = "remove_row:" + table + ":" + card.dataset.rowId;
     fillChoices(card);
     box.querySelector(".rows").appendChild(card);
+    foldable(card);
     renumber(box);
     return card;
   }
@@ -201,27 +203,54 @@
   }
 
   // --- errors and conflicts at their fields ----------------------------------------------------
+  // Each error list has an id that its inputs' aria-describedby names, as the server draws them;
+  // what the errors say is read out once in #autosave-errors, again only when it changes.
+  var announced = "";
+  function describedBy(input, id, add) {
+    var ids = (input.getAttribute("aria-describedby") || "").split(" ").filter(function (one) {
+      return one && one !== id;
+    });
+    if (add) { ids.push(id); }
+    if (ids.length) { input.setAttribute("aria-describedby", ids.join(" ")); } else { input.removeAttribute("aria-describedby"); }
+  }
   function clearMarks() {
+    each(form.querySelectorAll(".errors"), function (list) {
+      each(form.querySelectorAll('[aria-describedby~="' + CSS.escape(list.id) + '"]'), function (input) {
+        describedBy(input, list.id, false);
+      });
+    });
     each(form.querySelectorAll(".errors, .conflict:not(.live)"), function (element) { element.remove(); });
     each(form.querySelectorAll(".has-error"), function (element) { element.classList.remove("has-error"); });
     each(form.querySelectorAll("[aria-invalid]"), function (element) { element.removeAttribute("aria-invalid"); });
   }
+  function labelOf(input) {  // "Row 2 · Resources needed · Amount"
+    var parts = [], card = input.closest(".row-card"), group = input.closest("fieldset.field");
+    var label = input.type !== "checkbox" && input.labels && input.labels[0];
+    if (card) { parts.push(card.querySelector("legend").textContent); }
+    if (group) { parts.push(group.querySelector("legend").textContent); }
+    if (label || !group) { parts.push(label ? label.textContent : input.name); }
+    return parts.map(function (part) { return part.trim(); }).join(" · ");
+  }
   function showErrors(errors) {
+    var said = [];
     Object.keys(errors).forEach(function (name) {
-      var input = byName(name)[0], wrapper = input && input.closest(".field");
+      var inputs = byName(name), input = inputs[0], wrapper = input && input.closest(".field");
       if (!wrapper) { return; }
       wrapper.classList.add("has-error");
-      input.setAttribute("aria-invalid", "true");
-      var list = document.createElement("ul");
-      list.className = "errors";
+      var list = element("ul", "errors");
+      list.id = (input.id || name) + "-error";
       errors[name].forEach(function (message) {
-        var item = document.createElement("li");
-        item.textContent = message;
-        list.appendChild(item);
+        list.appendChild(element("li", "", message));
+        said.push(labelOf(input) + ": " + message);
       });
-      var panel = wrapper.querySelector(".conflict");
-      wrapper.insertBefore(list, panel);
+      wrapper.insertBefore(list, wrapper.querySelector(".conflict"));
+      each(inputs, function (one) { one.setAttribute("aria-invalid", "true"); describedBy(one, list.id, true); });
+      var card = input.closest(".row-card");
+      if (card) { fold(card, false); }
     });
+    var live = document.getElementById("autosave-errors"), now = said.join(" ");
+    if (live && now !== announced) { live.textContent = now; }
+    announced = now;
   }
   function element(tag, className, content) {
     var node = document.createElement(tag);
@@ -241,6 +270,7 @@
       wrapper = form.querySelector('[data-field="' + CSS.escape(conflict.field) + '"]');
     }
     if (!wrapper) { return; }
+    if (conflict.row_id) { fold(wrapper.closest(".row-card"), false); }
     var theirs = {};
     Object.keys(conflict.values).forEach(function (suffix) { theirs[prefix + suffix] = conflict.values[suffix]; });
     Object.keys(theirs).forEach(function (name) { pending[name] = theirs[name]; });
@@ -336,9 +366,32 @@
     });
   }
   function offline() {
-    show("offline", text("Offline"));
+    show("offline", text(held ? "OfflineSubmit" : "Offline"));
     clearTimeout(retryTimer);
-    retryTimer = setTimeout(save, RETRY);
+    retryTimer = setTimeout(retry, RETRY);
+  }
+  function retry() { if (held) { submitWhenOnline(held); } else { save(); } }
+
+  // --- sending for review: offline, the submit waits here (with the draft) for the connection ---
+  var held = null;  // the submit button pressed while offline
+  function submitWhenOnline(button) {
+    held = button;
+    keepDraft();
+    if (navigator.onLine === false) { offline(); return; }
+    // online by the browser's word: the state URL answers when the server can be reached
+    fetch(data.stateUrl, {credentials: "same-origin", cache: "no-store", headers: {"Accept": "application/json"}})
+      .then(function () { submitNow(button); }, offline);
+  }
+  function submitNow(button) {
+    // The server saves it under the form's key; should the answer never come, the next visit
+    // sends the draft again under that key, and it counts once.
+    held = null;
+    leaving = true;
+    clearTimeout(timer);
+    clearTimeout(retryTimer);
+    attempt = {key: form.elements.save_key.value, fields: fields(), base: base()};
+    keepDraft();
+    form.requestSubmit(button);
   }
   function renew() {
     return fetch(data.stateUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})
@@ -425,21 +478,73 @@
       show("conflict", text("ChooseFirst"));
       var open = form.querySelector(".conflict.live button");
       if (open) { open.focus(); }
-    } else {
-      // A plain submit: the server saves it under the form's key; should the answer never come,
-      // the next visit sends the draft again under that key, and it counts once.
-      leaving = true;
-      clearTimeout(timer);
-      attempt = {key: form.elements.save_key.value, fields: fields(), base: base()};
-      keepDraft();
+    } else if (!leaving) {
+      event.preventDefault();
+      submitWhenOnline(button);
     }
   });
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden" && !leaving) { save({keepalive: true}); }
   });
   window.addEventListener("pagehide", function () { if (!leaving) { save({keepalive: true}); } });
-  window.addEventListener("online", function () { save(); });
-  window.addEventListener("offline", function () { if (fields() !== synced) { show("offline", text("Offline")); } });
+  window.addEventListener("online", function () { clearTimeout(retryTimer); retry(); });
+  window.addEventListener("offline", function () {
+    if (held || fields() !== synced) { show("offline", text(held ? "OfflineSubmit" : "Offline")); }
+  });
+
+  // --- long tables: rows folded to their first answer, and listed in the contents ----------------
+  function summary(card) {
+    var input = card.querySelector("[name]:not([type=hidden]):not(button)");
+    if (!input) { return ""; }
+    if (input.tagName === "SELECT") { return input.value ? input.options[input.selectedIndex].text : ""; }
+    if (input.type === "checkbox" || input.type === "radio") { return ""; }
+    return input.value.trim();
+  }
+  function fold(card, folded) {  // folded: the row's inputs hidden by the stylesheet (.folded)
+    var toggle = card.querySelector(".row-toggle");
+    if (!toggle) { return; }
+    toggle.textContent = summary(card) || text("Empty");
+    toggle.setAttribute("aria-expanded", folded ? "false" : "true");
+    card.classList.toggle("folded", folded);
+  }
+  function foldable(card) {
+    card.id = prefixOf(card.closest("[data-table]").dataset.table, card).slice(0, -1);  // "actions-3"
+    var toggle = element("button", "row-toggle");
+    toggle.type = "button";
+    toggle.setAttribute("aria-controls", card.id);
+    card.querySelector("legend").after(toggle);
+    fold(card, false);
+  }
+  function listRows(box) {
+    var list = document.querySelector('[data-contents="' + CSS.escape(box.dataset.table) + '"]');
+    if (!list) { return; }
+    list.textContent = "";
+    each(cards(box), function (card) {
+      var link = element("a", "", summary(card) || card.querySelector("legend").textContent.trim());
+      link.href = "#" + card.id;
+      list.appendChild(element("li")).appendChild(link);
+    });
+  }
+  form.addEventListener("click", function (event) {
+    var toggle = event.target.closest(".row-toggle");
+    if (!toggle) { return; }
+    var card = toggle.closest(".row-card");
+    fold(card, toggle.getAttribute("aria-expanded") === "true");
+  });
+  form.addEventListener("change", function (event) {
+    var box = event.target.closest("[data-table]");
+    if (box) { listRows(box); }
+  });
+  document.addEventListener("click", function (event) {  // a contents link opens a folded row
+    var link = event.target.closest(".sheet-contents a[href^='#']");
+    var card = link && document.getElementById(link.hash.slice(1));
+    if (card && card.classList.contains("row-card")) { fold(card, false); }
+  });
+  each(form.querySelectorAll(".row-card"), function (card) {
+    foldable(card);
+    if (!data.final && summary(card) && !card.querySelector(".has-error, .conflict")) { fold(card, true); }
+  });
+  each(form.querySelectorAll("[data-table]"), listRows);
 
   // --- on load: a draft left by a reload, a closed tab or an offline spell ----------------------
   var draft = readDraft();

@@ -118,7 +118,8 @@ def page(sheet, registration, *, typed=None, formdata=None, result=None, missing
         conflicts={note["key"]: note for note in conflicts}, missing=missing, comments=comments,
         computed=filling.computed_display(module, sheet.answers, ctx), example=filling.example(module),
         blank_rows=filling.blank_rows(form, module), cell_key=filling.cell_key, leaves=forms.leaves,
-        team=team, kept=kept, posted=request.method == "POST"), status
+        marks=forms.marks, team=team, kept=kept,
+        posted=request.method == "POST"), status
 
 
 @routes.route("/p/<token>/worksheets/<key>/history", methods=["GET", "POST"])
