@@ -128,8 +128,10 @@ def lock(sheet: Worksheet) -> Worksheet:
     """Take the worksheet's row for this transaction (PostgreSQL; SQLite POSTs already
     hold the database), so saves to one sheet queue up rather than interleave; ``sheet`` holds
     the row as locked (one statement)."""
-    db.session.execute(sa.select(Worksheet).where(Worksheet.id == sheet.id).with_for_update()
-                       .execution_options(populate_existing=True))
+    # The row must be fetched: populate_existing refreshes only the objects a result yields,
+    # and the version read before the lock may be a teammate's older one.
+    db.session.scalars(sa.select(Worksheet).where(Worksheet.id == sheet.id).with_for_update()
+                       .execution_options(populate_existing=True)).one()
     return sheet
 
 
