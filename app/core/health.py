@@ -1,6 +1,7 @@
-"""What /healthz and /readyz report: the database, Redis and the job queue, each on its own.
+"""What /healthz and /readyz report: the database, Redis, the job queue and the file storage,
+each on its own.
 
-Read only (they answer GET requests) and quick: a dead Redis answers within seconds.
+Read only (they answer GET requests) and quick: a dead Redis or S3 answers within seconds.
 """
 from dataclasses import asdict, dataclass
 
@@ -20,9 +21,10 @@ class Check:
 
 def report() -> tuple[bool, dict]:
     """(everything configured answers, {"status": …, "database": {…}, "redis": {…},
-    "queue": {…}}); the status is "ok" or "fail"."""
+    "queue": {…}, "storage": {…}}); the status is "ok" or "fail"."""
     checks = {"database": database(), "redis": redis(), "queue": None}
     checks["queue"] = queue(checks["redis"])
+    checks["storage"] = kept_files()
     healthy = all(check.status != "fail" for check in checks.values())
     return healthy, {"status": "ok" if healthy else "fail",
                      **{name: asdict(check) for name, check in checks.items()}}
@@ -48,6 +50,17 @@ def redis() -> Check:
     except Exception as exc:  # noqa: BLE001
         return Check("fail", _reason(exc))
     return Check("ok")
+
+
+def kept_files() -> Check:
+    """The storage of uploads and issued files (the upload folder, or S3) can be used."""
+    from ..storage import storage
+
+    try:
+        storage().check()
+    except Exception as exc:  # noqa: BLE001
+        return Check("fail", _reason(exc))
+    return Check("ok", storage().kind)
 
 
 def queue(redis_check: Check) -> Check:
