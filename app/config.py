@@ -17,9 +17,12 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
     instance.mkdir(parents=True, exist_ok=True)
     env = os.environ
     https = env.get("LOKAKARYA_HTTPS", "").lower() in TRUE
+    secret_key = env.get("SECRET_KEY") or (overrides or {}).get("SECRET_KEY")
 
     app.config.update(
-        SECRET_KEY=env.get("SECRET_KEY") or (overrides or {}).get("SECRET_KEY") or _instance_secret(instance),
+        SECRET_KEY=secret_key or _instance_secret(instance),
+        # Whether the key is this machine's own file: then no other server or worker shares it.
+        SECRET_KEY_FROM_INSTANCE=not secret_key,
         SQLALCHEMY_DATABASE_URI=database_url(env.get("DATABASE_URL"), instance),
         REDIS_URL=env.get("REDIS_URL") or None,
         # Production is recognised by DATABASE_URL: without it the app runs the embedded default
@@ -36,6 +39,13 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         # Where kept files go (app/storage): unset, the UPLOAD_FOLDER; s3://bucket/prefix, an
         # S3-compatible object store shared by every app server and worker.
         STORAGE_URL=env.get("STORAGE_URL") or None,
+        # An S3-compatible service's address (MinIO, Ceph, another cloud's): unset, boto3's own
+        # (AWS, or AWS_ENDPOINT_URL). Credentials and region: the AWS variables or files.
+        S3_ENDPOINT_URL=env.get("S3_ENDPOINT_URL") or None,
+        # Stored files this large or larger are downloaded from the storage's short-lived signed
+        # address (a redirect) where it offers one; smaller ones, and local files, pass through.
+        STORAGE_SIGNED_URL_MIN_BYTES=int(env.get("STORAGE_SIGNED_URL_MIN_BYTES",
+                                                 8 * 1024 * 1024)),
         MAX_CONTENT_LENGTH=int(env.get("MAX_UPLOAD_BYTES", 8 * 1024 * 1024)),
         # Imports (participants, speakers, working groups): the rows a CSV or XLSX file may hold
         # below its header, counted as it is read (app/registrations/tables.py).
@@ -144,6 +154,15 @@ def loopback_notice(app: Flask) -> str | None:
         return None
     return (f"BASE_URL is {app.config['BASE_URL']}: links in emails, QR codes and certificates work "
             "on this machine only. Set BASE_URL to the site's public address to share them.")
+
+
+def secret_key_notice(app: Flask) -> str | None:
+    """What a production server says on its terminal when its SECRET_KEY is its own file."""
+    if not (app.config["PRODUCTION"] and app.config.get("SECRET_KEY_FROM_INSTANCE")):
+        return None
+    return ("SECRET_KEY is not set: this machine signs sessions, forms, check-in codes and reset "
+            "links with its own key (instance/secret_key). Set one SECRET_KEY for every app server "
+            "and worker, or a user signed in on one server is a stranger to the next.")
 
 
 def _host_list(value: str | None) -> list[str] | None:

@@ -2,7 +2,7 @@
 import sys
 
 from . import create_app, logs
-from .config import loopback_notice
+from .config import loopback_notice, secret_key_notice
 from .database import check_connection
 
 logs.configure_process()
@@ -11,5 +11,6 @@ problem = check_connection(app)
 if problem:
     print(problem, file=sys.stderr)
     sys.exit(1)
-if loopback_notice(app):
-    print(loopback_notice(app), file=sys.stderr)
+for notice in (loopback_notice(app), secret_key_notice(app)):
+    if notice:
+        print(notice, file=sys.stderr)

@@ -93,6 +93,23 @@ def _pairs(items) -> list[tuple[str, str]]:
     return pairs
 
 
+def autosave_form(sheet: dict, key: str, row_id: str, text: str, csrf: str, save_key: str) -> str:
+    """The whole form of sheet ``key`` (M1 or M11) as the browser sends it: every row it knows
+    (``sheet``: {"version", "state"}), its own row ``row_id`` holding ``text``."""
+    table = "actors" if key == "M1" else "actions"
+    column = "actor" if key == "M1" else "action"
+    state = sheet["state"] or {"fields": {}, "rows": {}}
+    rows = [r for r in state["rows"].get(table, []) if r["row_id"] != row_id]
+    rows.append({"row_id": row_id, "cells": {column: text}})
+    fields = [("csrf_token", csrf), ("version", str(sheet["version"])), ("save_key", save_key)]
+    fields += _pairs(state["fields"].items())
+    for index, row in enumerate(rows):
+        fields.append((f"{table}-{index}-row_id", row["row_id"]))
+        fields += _pairs((f"{table}-{index}-{name}", value) for name, value in row["cells"].items()
+                         if name != "row_id")
+    return urlencode(fields)
+
+
 class Participant(threading.Thread):
     """One person on a phone: opens both worksheets, then types and autosaves until told to stop."""
 
@@ -130,20 +147,7 @@ class Participant(threading.Thread):
         self.sheets[key] = {"version": state["version"], "state": state.get("state") or {}}
 
     def form(self, key: str, text: str, save_key: str) -> bytes:
-        """The whole form as the browser would send it: every row it knows, its own edited."""
-        sheet = self.sheets[key]
-        table = "actors" if key == "M1" else "actions"
-        column = "actor" if key == "M1" else "action"
-        state = sheet["state"] or {"fields": {}, "rows": {}}
-        rows = [r for r in state["rows"].get(table, []) if r["row_id"] != self.row]
-        rows.append({"row_id": self.row, "cells": {column: text}})
-        fields = [("csrf_token", self.csrf), ("version", str(sheet["version"])), ("save_key", save_key)]
-        fields += _pairs(state["fields"].items())
-        for index, row in enumerate(rows):
-            fields.append((f"{table}-{index}-row_id", row["row_id"]))
-            fields += _pairs((f"{table}-{index}-{name}", value) for name, value in row["cells"].items()
-                             if name != "row_id")
-        return urlencode(fields).encode()
+        return autosave_form(self.sheets[key], key, self.row, text, self.csrf, save_key).encode()
 
     def save(self, key: str, number: int) -> None:
         text = f"{self.row} save {number}"
@@ -183,8 +187,19 @@ class Participant(threading.Thread):
         self.results[self.person["id"]] = self
 
 
+def _older(stored: str | None, acknowledged: str) -> bool:
+    """Whether the stored "<row> save <n>" is missing or older than the acknowledged one (a
+    later save may have replaced it: sent, stored, its answer cut off by the end of the run)."""
+    def number(text):
+        return int(text.rsplit(" ", 1)[1])
+
+    return not stored or not stored.startswith(acknowledged.rsplit(" ", 1)[0] + " ") or \
+        number(stored) < number(acknowledged)
+
+
 def verify(url: str, people: list[dict], clients: dict) -> tuple[int, int]:
-    """Count lost saves (an acknowledged text missing) and misattributed revisions."""
+    """Count lost saves (an acknowledged text missing, or replaced by an older one) and
+    misattributed revisions."""
     from app import create_app
     from app.extensions import db
     from app.toolkit.models import WorksheetRevision
@@ -202,9 +217,10 @@ def verify(url: str, people: list[dict], clients: dict) -> tuple[int, int]:
             for exercise in registration.course.exercises:
                 sheet = sheet_for(exercise, registration, create=False)
                 table, column = ("actors", "actor") if exercise.module_key == "M1" else ("actions", "action")
-                mine = [r for r in (sheet.answers.get(table) or []) if r.get("row_id") == client.row]
+                answers = sheet.answers if sheet else {}  # (a sheet no one saved is not there)
+                mine = [r for r in (answers.get(table) or []) if r.get("row_id") == client.row]
                 if client.acknowledged.get(exercise.module_key) and \
-                        (len(mine) != 1 or mine[0].get(column) != client.acknowledged[exercise.module_key]):
+                        (len(mine) != 1 or _older(mine[0].get(column), client.acknowledged[exercise.module_key])):
                     lost += 1
         owners = {key: pid for pid, client in clients.items() for key in client.saves}
         for save_key, registration_id in db.session.execute(sa.select(

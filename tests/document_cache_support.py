@@ -7,6 +7,8 @@ from decimal import Decimal
 from io import BytesIO
 
 import pytest
+import sqlalchemy as sa
+from helpers import wait_until
 from PIL import Image
 
 from app.agenda.models import Speaker
@@ -63,6 +65,25 @@ def person(course, db, email: str, **values):
         mark(session, registration, method="trainer")
     db.session.commit()
     return registration
+
+
+def bulk_issue(client, course, db, login, people: int = 3):
+    """Issue to ``people`` new participants through the bulk issue (in the app's own thread);
+    the finished job and their registrations."""
+    from app.certificates.models import IssueJob
+
+    registrations = [person(course, db, f"p{index}@example.org") for index in range(people)]
+    login(course.trainers[0])
+    client.post(f"/manage/courses/{SLUG}/certificates/", data={"confirm_early": "1"})
+
+    def done() -> bool:
+        db.session.commit()  # see what the job's thread wrote
+        return db.session.scalar(sa.select(IssueJob.state)) in ("finished", "failed")
+
+    wait_until(done, 90)
+    job = db.session.scalar(sa.select(IssueJob))
+    assert job.state == "finished", job.error
+    return job, registrations
 
 
 def text(pdf: bytes) -> str:

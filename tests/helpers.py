@@ -59,3 +59,20 @@ def wait_until(condition, seconds: float = 15) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.1)
+
+
+def stored(key: str) -> bytes:
+    """The content of a file kept in the app's storage (app.storage)."""
+    from app.storage import storage
+
+    with storage().open(key) as stream:
+        return stream.read()
+
+
+def store_logo_file(name: str, data: bytes) -> None:
+    """Put ``data`` in the storage under an uploaded image's ``name``, as an older version (or
+    a damaged disk) may have left it: not checked, not re-encoded."""
+    from app.organisations import logos
+    from app.storage import storage
+
+    storage().put(logos.key_of(name), data)

@@ -8,23 +8,20 @@ unset DATABASE_URL BASE_URL TRUSTED_HOSTS REDIS_URL
 PG_URL="${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"
 
 REDIS_URL_FOR_TESTS="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
-# Marker expressions: which tests each run leaves out (none, unless Redis is missing).
-SQLITE_MARKS="" PG_MARKS="not sqlite_only"
+# Marker expressions: which tests each run leaves out (PostgreSQL's own in the SQLite run, SQLite's
+# own in the PostgreSQL run, and the Redis ones when Redis is missing).
+SQLITE_MARKS="not postgresql" PG_MARKS="not sqlite_only"
 if "$BIN/python" -c "import redis, sys; redis.Redis.from_url(sys.argv[1], socket_timeout=3).ping()" \
     "$REDIS_URL_FOR_TESTS" 2>/dev/null; then
   echo "== Redis answers at ${REDIS_URL_FOR_TESTS}: background-job tests use it =="
 else
   echo "== Redis does not answer at ${REDIS_URL_FOR_TESTS}: RQ TESTS DESELECTED, jobs tested in-process only =="
-  SQLITE_MARKS="not redis" PG_MARKS="not redis and not sqlite_only"
+  SQLITE_MARKS="not redis and not postgresql" PG_MARKS="not redis and not sqlite_only"
 fi
 export TEST_REDIS_URL="$REDIS_URL_FOR_TESTS"
 
 echo "== Test run 1: SQLite (embedded) =="
-if [ -n "$SQLITE_MARKS" ]; then
-  TEST_DATABASE_URL=sqlite "$BIN/pytest" -m "$SQLITE_MARKS" "$@"
-else
-  TEST_DATABASE_URL=sqlite "$BIN/pytest" "$@"
-fi
+TEST_DATABASE_URL=sqlite "$BIN/pytest" -m "$SQLITE_MARKS" "$@"
 sqlite_status=$?
 
 if "$BIN/python" - "$PG_URL" <<'PY' 2>/dev/null
@@ -39,7 +36,7 @@ then
   TEST_DATABASE_URL="$PG_URL" "$BIN/pytest" -m "$PG_MARKS" "$@"
   pg_status=$?
 else
-  echo "== PostgreSQL does not answer at ${PG_URL}: FELL BACK TO SQLITE ONLY =="
+  echo "== PostgreSQL does not answer at ${PG_URL}: FELL BACK TO SQLITE ONLY (POSTGRESQL TESTS DESELECTED: the production layout) =="
   pg_status=0
 fi
 [ "$sqlite_status" -eq 0 ] && [ "$pg_status" -eq 0 ]

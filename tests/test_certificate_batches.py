@@ -1,6 +1,7 @@
 """Certificates given bad input (names, wording, layouts, logos), and many certificates at once."""
 from certificate_support import *  # noqa: F403 - the shared data, helpers and fixtures
 from app.certificates import batch, layout_checks  # noqa: E402
+from helpers import store_logo_file  # noqa: E402
 
 # --- Bad input ------------------------------------------------------------------------------
 
@@ -137,7 +138,7 @@ def test_a_layout_stylesheet_fetches_nothing_from_elsewhere(course, certificates
 
 def test_a_logo_file_that_is_not_an_image_is_left_out(course, certificates, tmp_path, caplog):
     organisation = course.organisation_links[0].organisation
-    (logos.folder() / organisation.logo).write_bytes(b"<html>not an image</html>")
+    store_logo_file(organisation.logo, b"<html>not an image</html>")
     pdf = rendering.render_certificate(certificates["vi"], verify_url=VERIFY)
     assert page_count(pdf, tmp_path) == 1
     assert "Nguyễn Thị Hà" in flat(pdf_text(pdf, tmp_path))

@@ -104,6 +104,21 @@ def test_the_server_says_so_on_its_terminal(tmp_path):
     assert result.stderr.count("BASE_URL is http://127.0.0.1:5000") == 1
 
 
+def test_a_production_server_says_when_its_secret_key_is_its_own(monkeypatch):
+    """Several app servers and workers must share one SECRET_KEY (docs/deployment.md): the
+    instance file each machine makes by itself signs for that machine only."""
+    monkeypatch.setenv("DATABASE_URL", PRODUCTION_DATABASE)
+    monkeypatch.setenv("BASE_URL", "https://training.example.org")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    notice = settings.secret_key_notice(create_app({"TESTING": True}))
+    assert notice.startswith("SECRET_KEY is not set") and "every app server and worker" in notice
+    monkeypatch.setenv("SECRET_KEY", "shared-by-all")
+    assert settings.secret_key_notice(create_app({"TESTING": True})) is None
+    monkeypatch.delenv("SECRET_KEY")
+    monkeypatch.delenv("DATABASE_URL")  # the embedded default runs on one machine
+    assert settings.secret_key_notice(create_app({"TESTING": True})) is None
+
+
 def test_trusted_hosts_come_from_base_url_unless_set(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", PRODUCTION_DATABASE)
     monkeypatch.setenv("BASE_URL", "https://Training.Example.org:8443/lokakarya/")

@@ -4,13 +4,12 @@ never do; bad input changes nothing."""
 import re
 import subprocess
 from datetime import date, datetime, time, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 from certificate_support import SIGNATURE, pdf_text, png_bytes, signature_png
-from helpers import count
+from helpers import count, stored
 
 from app.agenda.models import AgendaSession, Attendance, Speaker
 from app.agenda.operations import SessionDetails, mark, save_session
@@ -227,11 +226,11 @@ def test_certificate_settings_and_signatures_come_only_when_ticked(client, db, l
     assert new.signatory1_name == "Rahmat Hidayat" and new.language_mode == "participant_only"
     # The signature's file is shared: a new signature on the old course leaves the copy's alone.
     image = new.signatory1_image
-    stored = (Path(app.config["UPLOAD_FOLDER"]) / "logos" / image).read_bytes()
+    kept = stored(logos.key_of(image))
     old.signatory1_image = logos.store(signature_png((122, 29, 29)))
     db.session.commit()
     assert old.signatory1_image != image
-    assert (Path(app.config["UPLOAD_FOLDER"]) / "logos" / image).read_bytes() == stored
+    assert stored(logos.key_of(image)) == kept
     assert client.get(f"/logos/{image}").status_code == 200
 
 

@@ -3,7 +3,7 @@ import io
 
 import pytest
 import sqlalchemy as sa
-from helpers import count
+from helpers import count, store_logo_file, stored
 from PIL import Image
 
 from app.organisations import logos
@@ -35,7 +35,7 @@ def test_organisation_with_a_logo_is_created_and_its_logo_served(client, make_us
     assert organisation.name["en"] == "UN Women Indonesia" and organisation.logo.endswith(".png")
     response = client.get(f"/logos/{organisation.logo}")
     assert response.status_code == 200 and response.mimetype == "image/png"
-    assert response.data == (logos.folder() / organisation.logo).read_bytes()  # as re-encoded
+    assert response.data == stored(logos.key_of(organisation.logo))  # as re-encoded
     assert Image.open(io.BytesIO(response.data)).getpixel((0, 0)) == (0, 158, 219)
     assert "sandbox" in response.headers["Content-Security-Policy"]
 
@@ -45,7 +45,7 @@ def test_every_name_a_stored_logo_can_have_is_served(app, client, name):
     """Stored names are random URL-safe tokens: one in 32 starts or ends with "_", which a
     secure_filename check turned into a 404 (a logo missing from every page and PDF)."""
     with app.app_context():
-        (logos.folder() / name).write_bytes(PNG)
+        store_logo_file(name, PNG)
     response = client.get(f"/logos/{name}")
     assert response.status_code == 200 and response.data == PNG
 

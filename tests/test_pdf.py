@@ -11,7 +11,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from helpers import ARTIFACTS
+from helpers import ARTIFACTS, stored
 from PIL import Image
 
 from app import ROOT
@@ -144,7 +144,7 @@ def test_the_fetcher_serves_static_files_and_logos(db):
     stylesheet = fetcher.fetch(f"{ORIGIN}/static/css/app.css").read()
     assert stylesheet == (ROOT / "app/static/css/app.css").read_bytes()
     response = fetcher.fetch(f"{ORIGIN}/logos/{name}")
-    assert response.read() == (logos.folder() / name).read_bytes()
+    assert response.read() == stored(logos.key_of(name))
     assert response.content_type == "image/png"
 
 

@@ -16,6 +16,7 @@ Routes under ``/api/`` are one class (a Bearer token is required: the matrix sen
 
 The demo is seeded once for the module and kept row by row; each role's test starts from that copy.
 """
+import io
 import re
 import secrets
 import zipfile
@@ -33,7 +34,7 @@ from app.agenda import checkin
 from app.agenda.models import AttendanceImport, Speaker
 from app.auth import password_reset
 from app.auth.operations import create_user
-from app.certificates.jobs import job_folder
+from app.certificates.jobs import job_key
 from app.certificates.models import Certificate, IssueJob
 from app.courses.models import Course
 from app.courses.operations import CourseDetails, create_course
@@ -43,6 +44,7 @@ from app.i18n.multilingual import MultilingualText
 from app.organisations.models import Organisation
 from app.registrations.models import Registration
 from app.registrations.operations import invite_focal_point
+from app.storage import storage
 from helpers import PASSWORD, team_sheet
 
 # Access classes.
@@ -256,11 +258,11 @@ class World:
 def write_job_files(job) -> None:
     """The finished job's merged PDF and ZIP, as the bulk issue leaves them (the pages serve them
     as files; their content does not matter here)."""
-    folder = job_folder(job)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "certificates.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
-    with zipfile.ZipFile(folder / "certificates.zip", "w") as archive:
-        archive.writestr("README.txt", "certificates")
+    storage().put(job_key(job, "merged"), b"%PDF-1.4\n%%EOF\n")
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as writing:
+        writing.writestr("README.txt", "certificates")
+    storage().put(job_key(job, "zip"), archive.getvalue())
 
 
 def seed_world(app) -> World:

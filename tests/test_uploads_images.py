@@ -7,13 +7,14 @@ from datetime import date, time
 
 import pytest
 import sqlalchemy as sa
-from helpers import count
+from helpers import count, store_logo_file, stored
 from PIL import Image, ImageFile, PngImagePlugin
 
 from app.agenda.models import Speaker
 from app.certificates.languages import MODES
 from app.organisations import logos
 from app.organisations.models import Organisation
+from app.storage import storage
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10"/></svg>'
 PIXELS = ("The image has too many pixels: at most 4,096 × 4,096 pixels and 16 megapixels are "
@@ -38,7 +39,7 @@ def bomb() -> bytes:
 
 
 def stored_files() -> set[str]:
-    return {path.name for path in logos.folder().iterdir()}
+    return {key.removeprefix("logos/") for key in storage().keys("logos/")}
 
 
 def post_logo(client, data: bytes, filename: str):
@@ -56,7 +57,7 @@ def trainer(client, make_user, login):
 
 def uploaded_logo(db) -> tuple[str, bytes]:
     name = db.session.scalar(sa.select(Organisation.logo))
-    return name, (logos.folder() / name).read_bytes()
+    return name, stored(logos.key_of(name))
 
 
 # --- The image bomb --------------------------------------------------------------------------
@@ -163,7 +164,7 @@ def test_gif_and_webp_are_accepted_as_png_keeping_transparency(client, trainer, 
 
 def test_a_large_photo_is_stored_at_most_2000_pixels_on_its_longer_side(app):
     name = logos.store(encoded(logo(size=(4000, 1000)), "JPEG"))
-    assert Image.open(logos.folder() / name).size == (2000, 500)
+    assert Image.open(io.BytesIO(stored(logos.key_of(name)))).size == (2000, 500)
 
 
 # --- Refused -------------------------------------------------------------------------------
@@ -242,7 +243,7 @@ def test_an_svg_logo_stored_before_is_neither_served_nor_printed_and_the_edit_pa
     from app.i18n.multilingual import MultilingualText
 
     name = "Yq3xZ0aBcD9eFgH_.svg"
-    (logos.folder() / name).write_bytes(SVG)
+    store_logo_file(name, SVG)
     legacy = Organisation(name=MultilingualText(en="UN Women Indonesia"), acronym="UN Women", logo=name)
     current = Organisation(name=MultilingualText(en="ASEAN-IPR"), acronym="ASEAN-IPR",
                            logo=logos.store(encoded(logo(), "PNG")))
@@ -282,7 +283,7 @@ def test_a_bomb_stored_before_uploads_were_re_encoded_is_left_out_of_pdfs(
     from app.pdf.fetcher import AppFetcher, ResourceRefused, resource_url
 
     name = "OldBombLogo0123.png"
-    (logos.folder() / name).write_bytes(bomb())
+    store_logo_file(name, bomb())
     legacy = Organisation(name=MultilingualText(en="UN Women Indonesia"), acronym="UN Women", logo=name)
     current = Organisation(name=MultilingualText(en="ASEAN-IPR"), acronym="ASEAN-IPR",
                            logo=logos.store(encoded(logo(), "PNG")))
@@ -312,14 +313,14 @@ def test_seeding_the_demo_again_replaces_its_svg_logos_with_the_pngs(app, db):
     acronym, name, country, png_file = demo.ORGANISATIONS[0]
     assert png_file.endswith(".png")
     legacy_file = "DemoSvgLogo0123.svg"
-    (logos.folder() / legacy_file).write_bytes(SVG)
+    store_logo_file(legacy_file, SVG)
     organisation = Organisation(acronym=acronym, name=name, country=country, logo=legacy_file)
     db.session.add(organisation)
     db.session.commit()
     assert demo._organisation(acronym, name, country, png_file) is organisation
     db.session.commit()
     assert logos.shown_image(organisation.logo) and organisation.logo.endswith(".png")
-    assert not (logos.folder() / legacy_file).exists()
+    assert not storage().exists(logos.key_of(legacy_file))
     kept = organisation.logo
     demo._organisation(acronym, name, country, png_file)  # again: left as it is
     assert organisation.logo == kept

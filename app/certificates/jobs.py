@@ -5,8 +5,13 @@ a short write of its own, retried while SQLite is locked, and made only while th
 this run's (queued, then running); a failure at any step is recorded with its reason. While it
 runs, a heartbeat moves ``lease_until`` forward: a job past its lease lost its worker (killed,
 restarted) and ``job_state.expire_stale`` marks it failed, so that it can be started again.
+
+The PDFs are rendered into a temporary folder of the machine that runs the job; the merged PDF
+and the ZIP of individual ones are then kept in the app's storage (:func:`job_key`), where every
+app server finds them, and each certificate's own PDF as its stored file.
 """
 import logging
+import tempfile
 import time
 import zipfile
 from datetime import timedelta
@@ -21,6 +26,7 @@ from ..database import utcnow
 from ..extensions import db
 from ..registrations.models import Registration
 from ..links import verify_url
+from ..storage import storage as kept_files
 from . import storage
 from .job_state import describe, fail, lease_seconds, lock_wait_seconds, table
 from .models import Certificate, IssueJob
@@ -32,10 +38,12 @@ class JobLost(RuntimeError):
     """The job's row is no longer this run's (it was given up as stale): stop working."""
 
 
-def job_folder(job: IssueJob) -> Path:
-    path = Path(current_app.instance_path) / "certificates" / str(job.course_id) / str(job.id)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+JOB_FILES = {"merged": "certificates.pdf", "zip": "certificates.zip"}
+
+
+def job_key(job: IssueJob, kind: str) -> str:
+    """The storage key of a finished job's file: ``kind`` "merged" (one PDF to print) or "zip"."""
+    return f"issue-jobs/{job.course_id}/{job.id}/{JOB_FILES[kind]}"
 
 
 def verify_url_for(certificate: Certificate) -> str:
@@ -78,18 +86,30 @@ def _issue_and_render(job_id: int, heartbeat: jobs.Heartbeat) -> None:
             raise JobLost("the job was given up as stale while it ran")
         _update(job_id, "running", done=done)
 
-    folder = job_folder(job)
     # Both cores on the RQ worker; inside the web process (no Redis) one, never forking it.
     workers = 2 if current_app.config.get("REDIS_URL") else 1
-    _merged, paths = render_batch(certificates, verify_url_for, folder, workers=workers,
-                                  progress=progress)
-    for certificate, path in zip(certificates, paths):  # downloads send these from now on
-        storage.keep(certificate, path.read_bytes())
-    with zipfile.ZipFile(folder / "certificates.zip", "w", zipfile.ZIP_STORED) as archive:
-        for path in paths:  # PDFs are compressed already
-            archive.write(path, path.name)
+    with tempfile.TemporaryDirectory(prefix="lokakarya-issue-") as folder:
+        merged, paths = render_batch(certificates, verify_url_for, folder, workers=workers,
+                                     progress=progress)
+        keep_files(job, certificates, merged, paths)
     _update(job_id, "running", done=len(certificates), state="finished", finished_at=utcnow(),
             lease_until=None)
+
+
+def keep_files(job: IssueJob, certificates, merged: Path, paths: list[Path]) -> None:
+    """Store what the batch rendered: each certificate's PDF (downloads send these from now
+    on), the merged PDF and a ZIP of the individual ones."""
+    for certificate, path in zip(certificates, paths):
+        with open(path, "rb") as data:
+            storage.keep(certificate, data)
+    archive_path = merged.with_name(JOB_FILES["zip"])
+    with zipfile.ZipFile(archive_path, "w", zipfile.ZIP_STORED) as archive:
+        for path in paths:  # PDFs are compressed already
+            archive.write(path, path.name)
+    for kind, path in (("merged", merged), ("zip", archive_path)):
+        if path.exists():  # no merged PDF when nobody was eligible
+            with open(path, "rb") as data:
+                kept_files().put(job_key(job, kind), data)
 
 
 def _retrying(step) -> None:

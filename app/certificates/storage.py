@@ -6,62 +6,48 @@ were kept (or whose file was lost), on its first download. A reissue is a new ce
 new file; the old one's stays for the trainers. What was printed stays as printed: changing the
 wording or signatures later does not change an issued certificate (reissue it).
 
-Where the files live is :func:`put` and :func:`get`, one small pair over the upload folder
-(``UPLOAD_FOLDER/certificates/<course id>/``): object storage replaces just these two.
+The files are kept in the app's storage (``app.storage``: the upload folder, or S3) under
+``certificates/<course id>/<id>-<code>.pdf`` (:func:`key_of`); downloads send them with
+``app.web.files.stored_file_response``.
 """
-from pathlib import Path
-
 from flask import current_app
 
 from ..pdf import cache
+from ..storage import storage
 
 
-def _root() -> Path:
-    return Path(current_app.config["UPLOAD_FOLDER"]) / "certificates"
-
-
-def put(name: str, data: bytes) -> None:
-    """Store ``data`` under ``name`` (whole or not at all)."""
-    cache.atomic_write(_root() / name, data)
-
-
-def get(name: str) -> Path | None:
-    """The stored file ``name``, if it is there and whole."""
-    path = _root() / name
-    return path if cache.complete(path) else None
-
-
-def remove(name: str) -> None:
-    (_root() / name).unlink(missing_ok=True)
-
-
-def name_of(certificate) -> str:
-    """The certificate's file name, with its code: a row id used again (a database restored
+def key_of(certificate) -> str:
+    """The certificate's storage key, with its code: a row id used again (a database restored
     from a backup, an insert rolled back on SQLite) never finds another certificate's file."""
-    return f"{certificate.registration.course_id}/{certificate.id}-{certificate.code}.pdf"
+    return f"certificates/{certificate.registration.course_id}/{certificate.id}-{certificate.code}.pdf"
 
 
-def pdf(certificate) -> Path:
-    """The certificate's PDF: the stored one, or rendered (once, whoever else asks) and stored."""
-    name = name_of(certificate)
-    found = get(name)
-    if found is None:
-        with cache.locked(name):
-            found = get(name)
-            if found is None:
+def stored(key: str) -> bool:
+    """Whether a whole PDF is stored under ``key``. Backends write whole files only; a file in
+    the upload folder written by an older version may have been cut by a full disk."""
+    path = storage().local_path(key)
+    return cache.complete(path) if path is not None else storage().exists(key)
+
+
+def pdf(certificate) -> str:
+    """The key of the certificate's PDF: stored, or rendered (once, whoever else on this
+    server asks) and stored."""
+    key = key_of(certificate)
+    if not stored(key):
+        with cache.locked(key):
+            if not stored(key):
                 from .rendering import render_certificate
 
-                put(name, render_certificate(certificate))
+                storage().put(key, render_certificate(certificate))
                 cache.renders["certificate"] += 1
-                found = _root() / name
-    return found
+    return key
 
 
-def keep(certificate, data: bytes) -> None:
-    """Store a PDF the bulk job rendered, unless the certificate has one already (a download
-    keeps the file it was sent)."""
-    if get(name_of(certificate)) is None:
-        put(name_of(certificate), data)
+def keep(certificate, data) -> None:
+    """Store a PDF the bulk job rendered (bytes or a binary file), unless the certificate has
+    one already (a download keeps the file it was sent)."""
+    if not stored(key_of(certificate)):
+        storage().put(key_of(certificate), data)
 
 
 def keep_issued(certificates) -> None:
@@ -77,4 +63,4 @@ def keep_issued(certificates) -> None:
 def forget(certificates) -> None:
     """Remove the stored PDFs of ``certificates`` (their person is anonymised)."""
     for certificate in certificates:
-        remove(name_of(certificate))
+        storage().delete(key_of(certificate))

@@ -11,14 +11,15 @@ from ..i18n.fields import apply_languages
 from ..jobs import QueueUnavailable
 from ..organisations import logos
 from ..registrations.models import Registration
+from ..storage import storage as kept_files
 from ..typography import missing_glyphs
-from ..web.files import pdf_response, stored_pdf_response, zip_response
+from ..web.files import pdf_response, stored_file_response
 from ..web.limits import limited
 from ..web.loaders import get_managed_course, get_of_course, get_registration
 from ..web.templates import add_helper
 from . import operations, settings as certificate_settings, storage
 from .forms import ConfirmForm, IssueForm, ReasonForm, SettingsForm
-from .jobs import job_folder
+from .jobs import JOB_FILES, job_key
 from .models import Certificate, IssueJob
 from .rendering import render_certificate
 
@@ -163,10 +164,10 @@ def reissue(slug: str, certificate_id: int):
 @login_required
 def download(slug: str, certificate_id: int):
     course, certificate = get_managed_certificate(slug, certificate_id)
-    path = storage.pdf(certificate)
+    key = storage.pdf(certificate)
     record_export("export.certificate", course=course, target=certificate,
                   details={"number": certificate.number, "registration": certificate.registration_id})
-    return stored_pdf_response(path, f"{certificate.number}.pdf", private=True)
+    return stored_file_response(key, f"{certificate.number}.pdf", private=True)
 
 
 @bp.route("/manage/courses/<slug>/certificates/jobs/<int:job_id>/<any(merged, zip):kind>")
@@ -176,14 +177,12 @@ def job_file(slug: str, job_id: int, kind: str):
     job = get_of_course(IssueJob, job_id, course)
     if job.state != "finished":
         abort(404)
-    name = "certificates.pdf" if kind == "merged" else "certificates.zip"
-    path = job_folder(job) / name
-    if not path.exists():
+    key = job_key(job, kind)
+    if not kept_files().exists(key):
         abort(404)
     record_export("export.certificates", course=course, target=job, details={"format": kind})
-    if kind == "zip":
-        return zip_response(path, f"{course.slug}-{name}")
-    return pdf_response(path, f"{course.slug}-{name}")
+    return stored_file_response(key, f"{course.slug}-{JOB_FILES[kind]}", attachment=kind == "zip",
+                                private=True)
 
 
 @bp.route("/manage/courses/<slug>/certificates/settings", methods=["GET", "POST"])
@@ -230,8 +229,8 @@ def mine(token: str):
         return render_template("certificates/not_issued.html", registration=registration,
                                course=registration.course,
                                revoked=any(c.status == "revoked" for c in registration.certificates)), 404
-    return stored_pdf_response(storage.pdf(valid[-1]), f"certificate-{valid[-1].number}.pdf",
-                               private=True)
+    return stored_file_response(storage.pdf(valid[-1]), f"certificate-{valid[-1].number}.pdf",
+                                private=True)
 
 
 @bp.route("/verify/<code>")

@@ -1,7 +1,7 @@
 """What /readyz reports: the database, Redis, the job queue, the file storage and whether the
 database's schema is the code's, each on its own (/healthz, liveness only, asks nothing).
 
-Read only (they answer GET requests) and quick: a dead Redis answers within seconds.
+Read only (it answers GET requests) and quick: a dead Redis or S3 answers within seconds.
 """
 from dataclasses import asdict, dataclass
 from functools import cache
@@ -91,7 +91,7 @@ def storage() -> Check:
         backend.check()
     except Exception as exc:  # noqa: BLE001 - any backend error means "unusable"
         return Check("fail", _reason(exc))
-    return Check("ok", type(backend).__name__)
+    return Check("ok", backend.kind)
 
 
 def migrations() -> Check:

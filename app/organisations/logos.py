@@ -9,6 +9,9 @@ second frame, nothing a decoder elsewhere could trip on. The type is judged by t
 never by the file's name. SVG is refused: it is markup, and a hand-written cleaner for it
 could be bypassed (CSS escapes, animation elements); an organiser saves the logo as PNG.
 
+The files are kept in the app's storage (``app.storage``) under ``logos/<name>``
+(:func:`key_of`), whichever backend it is: the logo page and the PDF fetcher read them there.
+
 Names stored before SVG was refused may still end in ``.svg``: :func:`is_stored_name` does not
 match them, so they are neither served, nor fetched into PDFs, nor shown (:func:`shown_image`):
 the organisation's edit page asks for the logo again.
@@ -17,13 +20,13 @@ import io
 import re
 import secrets
 import warnings
-from pathlib import Path
 
 from flask import current_app
 from flask_babel import format_decimal
 from PIL import Image, ImageOps
 
 from ..i18n import _
+from ..storage import storage
 
 # Formats Pillow may try to read (no other decoder is ever run on an upload); GIF and WebP,
 # as logos saved from websites often are, are converted like the others.
@@ -47,7 +50,7 @@ def store(data: bytes) -> str:
     name. Raises :class:`LogoRejected`, with nothing written, if the image is refused."""
     kind, encoded = reencode(data)
     name = f"{secrets.token_urlsafe(12)}.{kind}"
-    (folder() / name).write_bytes(encoded)
+    storage().put(key_of(name), encoded)
     return name
 
 
@@ -160,10 +163,9 @@ def shown_image(name: str | None) -> str | None:
     return name if name and is_stored_name(name) else None
 
 
-def folder() -> Path:
-    path = Path(current_app.config["UPLOAD_FOLDER"]) / "logos"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def key_of(name: str) -> str:
+    """The storage key of a stored image's file."""
+    return f"logos/{name}"
 
 
 def uploaded(data) -> bytes | None:
@@ -181,4 +183,4 @@ def store_upload(data) -> str | None:
 
 def remove(name: str | None) -> None:
     if name:
-        (folder() / name).unlink(missing_ok=True)
+        storage().delete(key_of(name))

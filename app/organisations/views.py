@@ -1,7 +1,6 @@
 """Staff pages for organisations, and their public logos."""
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, \
-    send_from_directory, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db
@@ -9,6 +8,7 @@ from ..forms import choices, render_form
 from ..i18n import _, current_language
 from ..i18n.fields import apply_languages
 from ..reference import country_choices
+from ..web.files import stored_file_response
 from ..web.templates import add_helper
 from . import logos
 from .forms import OrganisationForm
@@ -69,4 +69,4 @@ def logo(name: str):
     """Serve an uploaded logo (names are random; no listing)."""
     if not logos.is_stored_name(name):  # (werkzeug's secure_filename strips a leading "_")
         abort(404)
-    return send_from_directory(logos.folder(), name, max_age=86400)
+    return stored_file_response(logos.key_of(name), name, max_age=86400)

@@ -5,7 +5,8 @@ for HTML built elsewhere (e.g. a sandboxed certificate layout), :func:`render_pd
 Rules that keep this safe:
 
 - Resources are fetched only through :class:`AppFetcher` (:mod:`.fetcher`): the app's static
-  files and uploaded logos, found by path on disk. No network, no ``file://``, no other host.
+  files from disk, uploaded logos from the app's storage (a render fails while the storage
+  does not answer). No network, no ``file://``, no other host.
 - No user value ever goes into CSS or a ``style`` attribute (even autoescaped, a ``url()``
   there makes the renderer fetch it). Put user text in elements; pull it into page
   margins with ``string-set``.
@@ -75,7 +76,10 @@ def render_document(html: str, *, css: str | None = None, cache: dict | None = N
         stylesheets = [base_css] if css is None else [base_css, _stylesheet(css)]
         document = HTML(string=html, base_url=ORIGIN + "/", url_fetcher=fetcher)
         add_break_opportunities(document.etree_element)
-        return document.render(font_config=font_config, stylesheets=stylesheets, cache=cache)
+        rendered = document.render(font_config=font_config, stylesheets=stylesheets, cache=cache)
+    if fetcher.unavailable is not None:  # an uploaded image could not be read: no PDF
+        raise fetcher.unavailable
+    return rendered
 
 
 def write_document(document: Document, **options) -> bytes:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -32,6 +33,7 @@ from contextlib import contextmanager
 from functools import cache, reduce
 from importlib import metadata
 from pathlib import Path
+from typing import BinaryIO
 
 import sqlalchemy as sa
 from flask import current_app
@@ -140,13 +142,17 @@ def complete(path: Path) -> bool:
         return False
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
+def atomic_write(path: Path, data: bytes | BinaryIO) -> None:
+    """Write ``data`` (bytes, or a binary file read to its end) to ``path`` so that readers see
+    the old file or the whole new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".part-")
     try:
         with os.fdopen(handle, "wb") as out:
-            out.write(data)
+            if isinstance(data, (bytes, bytearray, memoryview)):
+                out.write(data)
+            else:
+                shutil.copyfileobj(data, out, 1024 * 1024)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, path)

@@ -1,4 +1,5 @@
-"""The only way a PDF gets a resource: the app's static files and uploaded logos, from disk.
+"""The only way a PDF gets a resource: the app's static files from disk, uploaded logos from
+the app's storage (``app.storage``: the upload folder, or S3).
 
 Documents resolve their relative URLs against :data:`ORIGIN`; :class:`AppFetcher` answers for
 it by matching the URL against the app's routes. No network, no ``file://``, no other host.
@@ -14,11 +15,13 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from werkzeug.exceptions import HTTPException
 from werkzeug.security import safe_join
 
+from ..organisations import logos
 from ..static_files import FINGERPRINT_QUERY
+from ..storage import StorageUnavailable, storage
 
 log = logging.getLogger(__name__)
 
-# It names no real host (.invalid is reserved); the fetcher answers for it from disk.
+# It names no real host (.invalid is reserved); the fetcher answers for it itself.
 ORIGIN = "https://pdf.invalid"
 
 # What app.organisations.logos.store names files: token_urlsafe (which may begin with "_" or
@@ -32,52 +35,69 @@ class ResourceRefused(ValueError):
 
 
 class AppFetcher(URLFetcher):
-    """Serve the app's static files and uploaded logos from disk; refuse everything else.
+    """Serve the app's static files and uploaded logos; refuse everything else.
 
     ``data:`` URLs are decoded in memory. A URL is matched against the app's routes, so a
     template links with ``url_for('static', ...)`` or ``url_for('organisations.logo', ...)``
     exactly as a web page does.
+
+    WeasyPrint leaves out whatever it fails to fetch; a storage that does not answer is kept in
+    :attr:`unavailable` instead, for the render to fail (a PDF without its logos must not be
+    kept as if it were whole).
     """
 
-    def __init__(self, static_folder: str | Path, logo_folder: str | Path, script_root: str = ""):
+    def __init__(self, static_folder: str | Path, script_root: str = ""):
         super().__init__(allowed_protocols=("data", "https"), allow_redirects=False,
                          fail_on_errors=False)
         self.static_folder = Path(static_folder).resolve()
-        self.logo_folder = Path(logo_folder).resolve()
         self.script_root = script_root.rstrip("/")
+        self.unavailable: StorageUnavailable | None = None
         self.adapter = current_app.url_map.bind(urlsplit(ORIGIN).hostname)
 
     @classmethod
     def for_app(cls) -> "AppFetcher":
-        from ..organisations import logos
-
         script_root = request.script_root if has_request_context() else ""
-        return cls(current_app.static_folder, logos.folder(), script_root)
+        return cls(current_app.static_folder, script_root)
 
     def fetch(self, url, headers=None):
         if url.startswith("data:"):
             return super().fetch(url, headers)
-        path = self.resolve(url)
-        if path is None:
-            log.warning("PDF resource refused: %.200s", url)
-            raise ResourceRefused(f"Not an app resource: {url[:200]}")
-        data = path.read_bytes()
-        if path.parent == self.logo_folder and not self.printable(data):
-            log.warning("PDF logo refused (not an image within the limits): %s", path.name)
-            raise ResourceRefused(f"Not a printable image: {path.name}")
-        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        try:
+            found = self.resolve(url)
+            if found is None:
+                log.warning("PDF resource refused: %.200s", url)
+                raise ResourceRefused(f"Not an app resource: {url[:200]}")
+            if isinstance(found, Path):
+                data, name = found.read_bytes(), found.name
+            else:
+                data, name = self.stored(found), found.rsplit("/", 1)[-1]
+        except StorageUnavailable as exc:
+            self.unavailable = exc
+            raise
+        mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, data, {"Content-Type": mime})
+
+    def stored(self, key: str) -> bytes:
+        """An uploaded image's bytes, if printable."""
+        try:
+            with storage().open(key) as stream:
+                data = stream.read()
+        except FileNotFoundError:
+            raise ResourceRefused(f"Not stored: {key}") from None
+        if not self.printable(data):
+            log.warning("PDF logo refused (not an image within the limits): %s", key)
+            raise ResourceRefused(f"Not a printable image: {key}")
+        return data
 
     @staticmethod
     def printable(data: bytes) -> bool:
         """Uploaded images are checked when stored, but one stored by an older version was kept
         as sent: its pixels are checked again before a PDF decodes them."""
-        from ..organisations import logos
-
         return logos.printable(data)
 
-    def resolve(self, url: str) -> Path | None:
-        """The file on disk that ``url`` names, or None if it is not one we serve."""
+    def resolve(self, url: str) -> Path | str | None:
+        """What ``url`` names: a static file on disk (its path), an uploaded image (its storage
+        key), or None if it is not one we serve."""
         parts = urlsplit(url)
         path = unquote(parts.path)
         if f"{parts.scheme}://{parts.netloc}" != ORIGIN \
@@ -89,16 +109,15 @@ class AppFetcher(URLFetcher):
             return None
         if parts.query and not (endpoint == "static" and FINGERPRINT_QUERY.fullmatch(parts.query)):
             return None  # the only query allowed: a static file's fingerprint (url_for adds it)
-        if endpoint == "static":
-            found, root = safe_join(str(self.static_folder), values["filename"]), self.static_folder
-        elif endpoint == "organisations.logo" and _LOGO_NAME.fullmatch(values["name"]):
-            found, root = str(self.logo_folder / values["name"]), self.logo_folder
-        else:
-            return None
+        if endpoint == "organisations.logo" and _LOGO_NAME.fullmatch(values["name"]):
+            key = logos.key_of(values["name"])
+            return key if storage().exists(key) else None
+        found = safe_join(str(self.static_folder), values["filename"]) \
+            if endpoint == "static" else None
         if found is None:
             return None
         path = Path(found).resolve()  # follow symlinks, then check we are still inside
-        return path if path.is_relative_to(root) and path.is_file() else None
+        return path if path.is_relative_to(self.static_folder) and path.is_file() else None
 
 
 def resource_url(endpoint: str, **values) -> str:

@@ -1,10 +1,13 @@
-"""File answers: a PDF shown in the browser, a spreadsheet or an archive to download."""
+"""File answers: a PDF shown in the browser, a spreadsheet or an archive to download, a file
+kept in the app's storage (:func:`stored_file_response`)."""
+import mimetypes
 from pathlib import Path
 
-from flask import Response, send_file
+from flask import Response, abort, current_app, redirect, request, send_file
 from werkzeug.utils import secure_filename
 
 from ..pdf.cache import etag_of
+from ..storage import storage
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -29,7 +32,50 @@ def stored_pdf_response(path: Path, filename: str, *, private: bool = False) -> 
     ``private``: a person's own document, kept by their browser only."""
     response = send_file(path, mimetype="application/pdf", download_name=secure_filename(filename),
                          etag=etag_of(path), conditional=True)
-    response.headers["Cache-Control"] = "private, no-cache" if private else "no-cache"
+    response.headers["Cache-Control"] = _revalidated(private)
+    return response
+
+
+def _revalidated(private: bool) -> str:
+    return "private, no-cache" if private else "no-cache"
+
+
+def stored_file_response(key: str, filename: str, mimetype: str | None = None, *,
+                         attachment: bool = False, private: bool = False,
+                         max_age: int | None = None) -> Response:
+    """A file kept in the app's storage (``app.storage``), under ``filename``: shown in the
+    browser, or saved if ``attachment``; 404 if it is not there.
+
+    It is streamed as it is read, with a strong ETag: the browser asks again each time and is
+    answered 304 while it has not changed (``private``: a person's document, kept by their
+    browser only; ``max_age``: public, kept that many seconds without asking, for files whose
+    name changes with their content). A file of ``STORAGE_SIGNED_URL_MIN_BYTES`` or more is
+    instead a redirect to the storage's own short-lived signed address, where it has one (S3):
+    the download does not pass through the app. Call it after the access checks and audit."""
+    store = storage()
+    name = secure_filename(filename)
+    mimetype = mimetype or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    try:
+        found = store.stat(key)
+    except FileNotFoundError:
+        abort(404)
+    if found.size >= current_app.config["STORAGE_SIGNED_URL_MIN_BYTES"]:
+        url = store.signed_url(key, filename=name, content_type=mimetype, attachment=attachment)
+        if url:
+            response = redirect(url, 303)
+            response.headers["Cache-Control"] = "no-store"  # the address expires
+            return response
+    path = store.local_path(key)
+    if path is None and request.if_none_match.contains(found.etag):
+        response = Response(status=304)  # answered without reading the object
+        response.set_etag(found.etag)
+    else:
+        response = send_file(path or store.open(key), mimetype=mimetype, as_attachment=attachment,
+                             download_name=name, etag=found.etag, conditional=True)
+        if path is None:
+            response.content_length = found.size
+    response.headers["Cache-Control"] = _revalidated(private) if max_age is None \
+        else f"public, max-age={max_age}"
     return response
 
 
@@ -38,8 +84,3 @@ def xlsx_response(data: bytes, filename: str) -> Response:
     return Response(data, mimetype=XLSX,
                     headers={"Content-Disposition": _disposition("attachment", filename)})
 
-
-def zip_response(path: Path, filename: str) -> Response:
-    """A ZIP archive on disk to download (streamed from the file)."""
-    return send_file(path, mimetype="application/zip", as_attachment=True,
-                     download_name=secure_filename(filename))
