@@ -13,6 +13,7 @@ users_cli = AppGroup("users", help="Manage staff accounts.")
 
 
 def configure(app: Flask) -> None:
+    from .backup.cli import configure_cli as configure_backup_cli
     from .i18n.catalogs import translate_cli
     from .registrations.cli import configure_cli as configure_participants_cli
     from .reports.cli import configure_cli as configure_report_cli
@@ -23,6 +24,7 @@ def configure(app: Flask) -> None:
     configure_participants_cli(app)
     configure_report_cli(app)
     configure_mail_cli(app)
+    configure_backup_cli(app)
 
     app.cli.add_command(check_db)
     app.cli.add_command(seed_demo)

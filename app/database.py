@@ -149,7 +149,8 @@ def _driver_values(dialect, table: sa.Table, rows: list[dict]) -> tuple[list[str
                 and (column.default.is_scalar or column.default.is_callable)]
     keys = [*given, *(default.column.key for default in defaults)]
     processors = {index: process for index, key in enumerate(keys)
-                  if (process := table.c[key].type.bind_processor(dialect)) is not None}
+                  if (process := table.c[key].type.dialect_impl(dialect).bind_processor(dialect))
+                  is not None}
     converted: dict[int, dict] = {index: {} for index in processors}
     values = []
     for row in rows:
