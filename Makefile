@@ -34,7 +34,7 @@ worker: install
 	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) to run a worker."; exit 1; }
 	@mkdir -p "$(METRICS_DIR)"
 	PROMETHEUS_MULTIPROC_DIR="$(METRICS_DIR)" \
-		$(BIN)/rq worker --url "$$REDIS_URL" "$${LOKAKARYA_JOB_QUEUE:-lokakarya}"
+		$(BIN)/rq worker --worker-class app.worker.Worker --url "$$REDIS_URL" "$${LOKAKARYA_JOB_QUEUE:-lokakarya}"
 
 install: system-packages $(VENV)/.installed node_modules/.installed translations
 

@@ -3,6 +3,7 @@
 It sits above the app factory, like ``app.wsgi``: nothing in the app imports it.
 """
 from flask import Flask
+from rq import Worker as RQWorker
 from rq import get_current_job
 
 from . import create_app, logs
@@ -19,3 +20,15 @@ def run(function: str, *args):
         _worker_app = create_app()
     job = get_current_job()
     return run_with(_worker_app, function, args, job.meta.get("request_id") if job else None)
+
+
+class Worker(RQWorker):
+    """RQ's worker (``rq worker --worker-class app.worker.Worker``), which registers itself again
+    when Redis comes back empty: a Redis restarted without persistence forgets its workers, and
+    /readyz, which counts them, would say no worker listens while this one still runs jobs."""
+
+    def heartbeat(self, *args, **kwargs):
+        if not self.connection.exists(self.key):
+            self.log.warning("Worker %s: Redis forgot this worker; registering again", self.name)
+            self.register_birth()
+        return super().heartbeat(*args, **kwargs)

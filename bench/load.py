@@ -131,7 +131,8 @@ def services(args, env: dict, tmp: Path) -> tuple[dict[str, Service], list[int]]
             found["s3"] = Service("s3", [moto_executable(), "-H", "127.0.0.1", "-p", str(port)],
                                   env, port, tmp / "s3.log")
             env.update(s3_settings(f"http://127.0.0.1:{port}", bucket=BUCKET, prefix="files"))
-        found["worker"] = Service("worker", [str(BIN / "rq"), "worker", "--url", env["REDIS_URL"],
+        found["worker"] = Service("worker", [str(BIN / "rq"), "worker", "--worker-class",
+                                             "app.worker.Worker", "--url", env["REDIS_URL"],
                                              "lokakarya"], env, None, tmp / "worker.log")
     for number, port in enumerate(app_ports, 1):
         server_env = {**env, "PDF_CACHE_FOLDER": str(tmp / f"pdf-cache-{number}")}

@@ -142,13 +142,14 @@ def wait_for(process: Process, ready, seconds: float = 120) -> None:
     pytest.fail(f"{process.name} was not ready in {seconds} s\n{process.tail()}")
 
 
-def redis_server(processes: list[Process], logs: Path) -> str:
-    """A redis-server of this test's own on a free port (never the shared one)."""
+def redis_server(processes: list[Process], logs: Path, port: int | None = None) -> str:
+    """A redis-server of this test's own on a free port (never the shared one), keeping nothing
+    on disk; ``port``: on that port (a restart)."""
     import redis
 
     binary = shutil.which("redis-server")
     assert binary, "this test starts its own redis-server: install redis-server"
-    port = free_port()
+    port = port or free_port()
     process = start(processes, "redis", [binary, "--port", str(port), "--bind", "127.0.0.1",
                                          "--save", "", "--appendonly", "no"], {}, logs)
     url = f"redis://127.0.0.1:{port}/0"
@@ -184,6 +185,7 @@ class Layout:
     processes: list[Process]
     endpoint: str  # the object store's
     folders: Path  # each process's own upload folder and cache, under <name>/
+    redis_url: str
 
     def stored(self, prefix: str) -> list[str]:
         """The keys kept in the object store under ``prefix``."""
@@ -249,7 +251,7 @@ def layout(tmp_path_factory) -> Iterator[Layout]:
             wait_for(process, lambda: requests.get(f"http://127.0.0.1:{port}/readyz",
                                                    timeout=5).status_code == 200)
         yield Layout(f"http://127.0.0.1:{ports[0]}", f"http://127.0.0.1:{ports[1]}", database_url,
-                     processes, endpoint, tmp)
+                     processes, endpoint, tmp, redis_url)
 
 
 # --- HTTP helpers -------------------------------------------------------------------------------
@@ -529,3 +531,28 @@ def test_sign_in_attempts_are_counted_across_both_servers(layout):
             break
     assert answers[-1] == 429 and len(answers) <= 11, answers
     assert not {302, 429} & set(answers[:-1])  # refused (wrong password), not yet limited
+
+
+def test_after_redis_restarts_empty_the_worker_registers_again_and_runs_jobs(layout, trainer):
+    """Redis keeps nothing on disk here: a restart forgets the worker's registration (RQ's own
+    worker then ran jobs while /readyz said no worker listened, until it was restarted too).
+    Last in this file: the other tests keep their Redis."""
+    import redis
+
+    port = int(layout.redis_url.rsplit(":", 1)[1].split("/")[0])
+    old = next(process for process in layout.processes if process.name == "redis")
+    signal_group(old.popen.pid, signal.SIGKILL)
+    old.popen.wait(10)
+    down = requests.get(f"{layout.a}/readyz", timeout=30)
+    assert down.status_code == 503 and down.json()["redis"]["status"] == "fail"
+    layout.processes.remove(old)
+    redis_server(layout.processes, layout.folders / "logs", port)
+    assert not redis.Redis.from_url(layout.redis_url).keys("rq:worker*")  # an empty Redis
+    deadline = time.monotonic() + 60
+    while (ready := requests.get(f"{layout.a}/readyz", timeout=30)).status_code != 200:
+        assert time.monotonic() < deadline, f"{ready.json()}\n{layout.logs()}"
+        time.sleep(0.5)
+    assert ready.json()["queue"]["detail"].startswith("1 worker(s)")
+    # and it runs what is queued now: a bulk issue, downloaded from the other server
+    test_a_bulk_issue_started_on_one_server_runs_on_the_worker_and_downloads_from_the_other(
+        layout, trainer)
