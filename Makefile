@@ -12,8 +12,10 @@ export BASE_URL ?= http://127.0.0.1:$(PORT)
 # Every gunicorn worker and RQ work horse of this machine writes its metrics here; /metrics adds
 # them up (README, "Monitoring"). Emptied when the server starts.
 METRICS_DIR := $(CURDIR)/instance/prometheus
-# Debian packages the PDFs and the browser tests need (see README).
+# Debian packages the PDFs and the browser tests need (see README), and those the production
+# layout test starts as its own processes (not as services).
 SYSTEM_PACKAGES := fonts-noto-core libharfbuzz-subset0 chromium poppler-utils gettext
+TEST_SYSTEM_PACKAGES := redis-server nginx-light
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test worker install system-packages translations update-translations clean
@@ -28,6 +30,7 @@ run: install
 		$(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind 127.0.0.1:$(PORT) 'app.wsgi:app'
 
 test: install
+	@$(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES="$(TEST_SYSTEM_PACKAGES)"
 	@bash tests/run-all.sh
 
 worker: install
@@ -50,7 +53,7 @@ system-packages:
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	@touch $@
 
 # axe-core for the accessibility tests (package.json, pinned by package-lock.json): Node and npm.

@@ -1,11 +1,13 @@
 """Constants and small helpers shared by the tests."""
+import os
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from app.extensions import db
 
-ARTIFACTS = Path(__file__).parent / "artifacts"
+# Screenshots and PDFs to look at; each run of tests/run-all.sh has its own folder (they run at once).
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS") or Path(__file__).parent / "artifacts")
 PASSWORD = "correct horse battery"
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True}

@@ -313,16 +313,19 @@ def test_a_job_file_that_is_not_stored_is_not_found_and_not_recorded(files, clie
     assert exports(db) == before
 
 
-def test_anonymising_a_person_removes_their_certificate_file(files, client, course, db):
-    holder = person(course, db, "gone@example.org")
-    certificate = certificates.issue(holder)
-    db.session.commit()
+def test_anonymising_a_person_removes_their_certificate_and_the_bulk_files_that_print_it(
+        files, client, course, db, login):
+    job, (holder, *others) = bulk_issue(client, course, db, login)
+    bulk = [job_key(job, "zip"), job_key(job, "merged")]
     assert client.get(f"/p/{holder.token}/certificate.pdf").status_code == 200
-    key = certificate_files.key_of(certificate)
-    assert files.exists(key)
+    key = certificate_files.key_of(holder.certificates[0])
+    kept = certificate_files.key_of(others[0].certificates[0])
+    assert all(files.exists(name) for name in (key, kept, *bulk))
     anonymise(holder)
     db.session.commit()
-    assert not files.exists(key)
+    assert not any(files.exists(name) for name in (key, *bulk))
+    assert files.exists(kept)  # the others' own certificates stay
+    assert client.get(f"/manage/courses/{SLUG}/certificates/jobs/{job.id}/zip").status_code == 404
 
 
 def test_readyz_reports_the_storage(files, client):

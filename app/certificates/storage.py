@@ -61,6 +61,13 @@ def keep_issued(certificates) -> None:
 
 
 def forget(certificates) -> None:
-    """Remove the stored PDFs of ``certificates`` (their person is anonymised)."""
+    """Remove the stored PDFs of ``certificates`` (their person is anonymised), and their
+    courses' bulk-issue files (the print file and the ZIP hold them too; an issue run again makes
+    new ones without the person)."""
+    kept, courses = storage(), set()
     for certificate in certificates:
-        storage().delete(key_of(certificate))
+        kept.delete(key_of(certificate))
+        courses.add(certificate.registration.course_id)
+    for course_id in courses:
+        for key in list(kept.keys(f"issue-jobs/{course_id}/")):
+            kept.delete(key)
