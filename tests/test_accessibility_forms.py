@@ -138,6 +138,12 @@ def test_a_worksheet_error_is_tied_to_its_input(client, plan):
     hint, error = described_by(page, sign_off)
     assert hint == "Names of those signing off the plan." and "500" in error
     assert by_id(page, "actions-0-resources_amount-amount").get("aria-invalid") is None
+    # The page opens with the count and a link to each input, labelled as the page shows it.
+    heading, targets = summary(page)
+    assert heading == "There are 2 problems"
+    assert targets == ["#actions-1-resources_amount-amount", "#sign_off"]
+    labels = [link.text_content().split(": ", 1)[0] for link in by_id(page, "error-summary").iter("a")]
+    assert labels == ["Actions · Row 2 · Resources needed · Amount", "Signed off by"]
     # The autosave answers the same errors by input name, for the script to tie the same way.
     saved = client.post(url + "/save", data={**body, "action": ""})
     assert set(saved.json["errors"]) == {"actions-1-resources_amount-amount", "sign_off"}

@@ -131,6 +131,40 @@ def marks(field, errors: dict, hint_id: str = "") -> dict:
     return {"aria-invalid": "true" if bad else False, "aria-describedby": described or False}
 
 
+def error_links(module: Module, form, errors: dict) -> list[tuple[str, str, str]]:
+    """(input id, label, message) of every input of ``form`` with ``errors`` (by input name),
+    in page order, labelled by the headings the page shows above it ("Actions · Row 2 ·
+    Resources needed · Amount"): the worksheet's error summary."""
+    from ..i18n import _
+    from .translation import translate
+
+    def labelled(field, above: list[str]):
+        """(input, its labels from the outermost) for each input of ``field``."""
+        if field.type in ("HiddenField", "CSRFTokenField"):
+            return
+        if field.type == "FormField":
+            for sub in field.form:
+                yield from labelled(sub, [*above, str(field.label.text)])
+        else:
+            yield field, [*above, str(field.label.text)]
+
+    links = []
+    for spec in module.fields:
+        if spec.name not in form:
+            continue
+        field, inputs = form[spec.name], []
+        if field.type == "FieldList":
+            row = translate(spec.get("row_label")) if spec.get("row_label") else _("Row")
+            for number, entry in enumerate(field.entries, 1):
+                for column in entry.form:
+                    inputs += labelled(column, [str(field.label.text), f"{row} {number}"])
+        else:
+            inputs += labelled(field, [])
+        links += [(leaf.id, " · ".join(labels), str(message))
+                  for leaf, labels in inputs for message in errors.get(leaf.name, ())]
+    return links
+
+
 def leaf_errors(field):
     """(input name, messages) for each input of ``field`` that has errors."""
     for leaf in leaves(field):

@@ -119,6 +119,7 @@ def page(sheet, registration, *, typed=None, formdata=None, result=None, missing
         computed=filling.computed_display(module, sheet.answers, ctx), example=filling.example(module),
         blank_rows=filling.blank_rows(form, module), cell_key=filling.cell_key, leaves=forms.leaves,
         marks=forms.marks, team=team, kept=kept,
+        error_links_of_sheet=forms.error_links(module, form, errors) if errors else [],
         posted=request.method == "POST"), status
 
 
