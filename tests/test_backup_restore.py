@@ -32,6 +32,7 @@ from app import create_app
 from app.extensions import db
 from app.storage import storage
 from helpers import PASSWORD
+from s3_support import aws_environ, create_bucket, moto_server, s3_settings
 
 TEST_URL = os.environ.get("TEST_DATABASE_URL", "sqlite")
 ENGINE = "sqlite" if TEST_URL == "sqlite" else "postgresql"
@@ -67,8 +68,10 @@ class Side:
 
 
 @contextmanager
-def side(engine: str, folder: Path, migrated: bool = True) -> Iterator[Side]:
-    """A new app on an empty database of ``engine`` (migrated to the head unless told not)."""
+def side(engine: str, folder: Path, migrated: bool = True,
+         files: dict | None = None) -> Iterator[Side]:
+    """A new app on an empty database of ``engine`` (migrated to the head unless told not);
+    ``files``: settings of another storage than its upload folder (STORAGE_URL…)."""
     folder.mkdir(parents=True)
     schema = None
     if engine == "sqlite":
@@ -81,7 +84,8 @@ def side(engine: str, folder: Path, migrated: bool = True) -> Iterator[Side]:
             {"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
                       "UPLOAD_FOLDER": str(folder / "uploads"),
-                      "PDF_CACHE_FOLDER": str(folder / "pdf-cache"), "SERVER_NAME": None})
+                      "PDF_CACHE_FOLDER": str(folder / "pdf-cache"), "SERVER_NAME": None,
+                      **(files or {})})
     try:
         if migrated:
             with app.app_context():
@@ -102,8 +106,8 @@ def side(engine: str, folder: Path, migrated: bool = True) -> Iterator[Side]:
 def make_side(tmp_path) -> Iterator[Callable[..., Side]]:
     with ExitStack() as stack:
         names = iter(range(100))
-        yield lambda engine=ENGINE, migrated=True: stack.enter_context(
-            side(engine, tmp_path / f"side{next(names)}", migrated))
+        yield lambda engine=ENGINE, migrated=True, files=None: stack.enter_context(
+            side(engine, tmp_path / f"side{next(names)}", migrated, files))
 
 
 @dataclass
@@ -186,6 +190,33 @@ def test_a_backup_restores_every_row_and_file(demo, make_side, made_on, restored
         db.session.add(organisation)
         db.session.commit()
         assert organisation.id == 1 + max(row[0] for row in rows["organisation"])
+
+
+@pytest.fixture(scope="module")
+def s3_files():
+    """Settings of a fresh prefix of a bucket on a moto S3 server (a real subprocess), each call."""
+    with moto_server() as endpoint, pytest.MonkeyPatch.context() as env:
+        for name, value in aws_environ(s3_settings(endpoint, "backups")).items():
+            env.setenv(name, value)  # boto3 reads the credentials there, as in production
+        create_bucket(endpoint, "backups")
+        yield lambda: {key: value for key, value in s3_settings(
+            endpoint, "backups", f"app-{uuid.uuid4().hex[:8]}").items() if not key.startswith("AWS_")}
+
+
+def test_files_kept_on_s3_are_backed_up_and_restored_there_or_to_a_folder(demo, make_side,
+                                                                          s3_files):
+    source = demo(ENGINE)
+    on_s3 = make_side(files=s3_files())
+    assert on_s3.cli("restore", str(source.archive)).exit_code == 0
+    assert on_s3.contents() == source.contents  # the demo's logos, now in the object store
+    assert not [path for path in on_s3.folder.rglob("*") if "uploads" in path.parts and path.is_file()]
+    archive = on_s3.folder / "from-s3.zip"
+    result = on_s3.cli("backup", str(archive))
+    assert result.exit_code == 0, result.output
+    assert manifest(archive)["files"] == manifest(source.archive)["files"]
+    in_folder = make_side()
+    assert in_folder.cli("restore", str(archive)).exit_code == 0
+    assert in_folder.contents() == source.contents
 
 
 def test_the_archive_lists_what_it_holds(demo):
