@@ -42,6 +42,8 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         # An S3-compatible service's address (MinIO, Ceph, another cloud's): unset, boto3's own
         # (AWS, or AWS_ENDPOINT_URL). Credentials and region: the AWS variables or files.
         S3_ENDPOINT_URL=env.get("S3_ENDPOINT_URL") or None,
+        # The store's address as browsers reach it, for signed download links (default: the above).
+        S3_PUBLIC_ENDPOINT_URL=env.get("S3_PUBLIC_ENDPOINT_URL") or None,
         # Stored files this large or larger are downloaded from the storage's short-lived signed
         # address (a redirect) where it offers one; smaller ones, and local files, pass through.
         STORAGE_SIGNED_URL_MIN_BYTES=int(env.get("STORAGE_SIGNED_URL_MIN_BYTES",

@@ -8,6 +8,9 @@ BIN=.venv/bin
 unset DATABASE_URL BASE_URL TRUSTED_HOSTS REDIS_URL
 PG_URL="${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"
 ARTIFACTS=tests/artifacts
+# Each run's temporary folders, under a folder of this invocation's own (pytest empties a
+# --basetemp when it starts: two `make test` at once must not share one).
+BASETEMP=$(mktemp -d "${TMPDIR:-/tmp}/lokakarya-tests.XXXXXX")
 
 REDIS_URL_FOR_TESTS="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
 # Marker expressions: which tests each run leaves out (PostgreSQL's own in the SQLite run, SQLite's
@@ -25,11 +28,13 @@ export TEST_REDIS_URL="$REDIS_URL_FOR_TESTS"
 
 sqlite_run() {
   TEST_DATABASE_URL=sqlite TEST_ARTIFACTS="$ARTIFACTS/sqlite" \
-    "$BIN/pytest" -m "$SQLITE_MARKS" --basetemp="${TMPDIR:-/tmp}/lokakarya-tests-sqlite" "$@"
+    "$BIN/pytest" -m "$SQLITE_MARKS" --basetemp="$BASETEMP/sqlite" "$@"
 }
 pg_run() {
-  TEST_DATABASE_URL="$PG_URL" TEST_ARTIFACTS="$ARTIFACTS/postgresql" \
-    "$BIN/pytest" -m "$PG_MARKS" --basetemp="${TMPDIR:-/tmp}/lokakarya-tests-postgresql" "$@"
+  # SIGINT back to its default before pytest starts (see below), then pytest itself.
+  TEST_DATABASE_URL="$PG_URL" TEST_ARTIFACTS="$ARTIFACTS/postgresql" "$BIN/python" -c \
+    'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
+    "$BIN/pytest" -m "$PG_MARKS" --basetemp="$BASETEMP/postgresql" "$@"
 }
 
 if "$BIN/python" - "$PG_URL" <<'PY' 2>/dev/null
@@ -49,13 +54,15 @@ then
     mkdir -p "$ARTIFACTS"
     log="$ARTIFACTS/postgresql-run.log"
     echo "== Test runs 1 (SQLite, embedded) and 2 (PostgreSQL at ${PG_URL}) side by side; run 2's output follows run 1's (and is kept in $log) =="
+    # A command started with & ignores Ctrl-C; this one must not: pytest then stops the servers
+    # its tests started (SIGINT runs the fixtures' teardown, SIGTERM would not).
     pg_run "$@" >"$log" 2>&1 &
     pg_pid=$!
-    trap 'kill "$pg_pid" 2>/dev/null' EXIT INT TERM
+    trap 'kill -INT "$pg_pid" 2>/dev/null; wait "$pg_pid"; exit 130' INT TERM
     echo "== Test run 1: SQLite (embedded) =="
     sqlite_run "$@"; sqlite_status=$?
     wait "$pg_pid"; pg_status=$?
-    trap - EXIT INT TERM
+    trap - INT TERM
     echo "== Test run 2: PostgreSQL at ${PG_URL} (SQLite's own lock faults ran in run 1) =="
     cat "$log"
   fi
@@ -67,4 +74,9 @@ else
 fi
 echo "== SQLite run: $([ "$sqlite_status" -eq 0 ] && echo passed || echo FAILED); PostgreSQL run: $(
   [ "${pg_ran:-yes}" = no ] && echo "not run" || { [ "$pg_status" -eq 0 ] && echo passed || echo FAILED; }) =="
-[ "$sqlite_status" -eq 0 ] && [ "$pg_status" -eq 0 ]
+if [ "$sqlite_status" -eq 0 ] && [ "$pg_status" -eq 0 ]; then
+  rm -rf "$BASETEMP"
+else
+  echo "== The failed runs' temporary files (servers' logs…) are kept in $BASETEMP =="
+  exit 1
+fi

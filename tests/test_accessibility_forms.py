@@ -163,3 +163,17 @@ def test_a_worksheet_lists_its_parts_and_rows_and_skips_past_a_table(client, pla
     assert by_id(page, "add-actions").tag == "button"
     # The errors' live region, which the script fills after an autosave.
     assert by_id(page, "autosave-errors").get("aria-live") == "polite"
+
+
+def test_every_worksheets_contents_link_leads_to_something_on_the_page(client, course, make_exercise,
+                                                                        make_registration):
+    """Every module, blank (a reference with no rows to pick from draws its text box only)."""
+    from app.toolkit.modules import modules
+
+    person = make_registration(course, email="contents@example.org")
+    for key, module in modules().items():
+        make_exercise(course, key, mode="individual")
+        page = html(client.get(f"/p/{person.token}/worksheets/{key}"))
+        contents = page.xpath('//nav[@class="sheet-contents"]')[0]
+        for link in contents.iter("a"):
+            assert page.get_element_by_id(link.get("href")[1:], None) is not None, (key, link.get("href"))

@@ -30,6 +30,7 @@ from sqlalchemy import event
 
 from app import create_app
 from app.extensions import db
+from app.backup import archive as archive_module
 from app.storage import storage
 from helpers import PASSWORD
 from s3_support import aws_environ, create_bucket, moto_server, s3_settings
@@ -262,8 +263,15 @@ REFUSED = {  # case: (the archive made from the demo's, the message)
     "row count": (lambda path, out: rewritten(path, out, {"manifest.json": lambda data: data.replace(
         b'"rows": 40,', b'"rows": 39,', 1)}), "holds 40 rows, its manifest says 39"),
     "altered file": (lambda path, out: rewritten(path, out, {
-        name: (lambda data: data + b"\0") for name in zipfile.ZipFile(path).namelist()
+        name: (lambda data: data[:-1] + bytes([data[-1] ^ 1])) for name in zipfile.ZipFile(path).namelist()
         if name.startswith("files/")}), "does not match its checksum in the manifest"),
+    "longer file": (lambda path, out: rewritten(path, out, {
+        name: (lambda data: data + b"\0") for name in zipfile.ZipFile(path).namelist()
+        if name.startswith("files/")}), "is not the size its manifest says"),
+    # a row past the cap (a hostile archive's one endless line), refused before it is read whole
+    "endless row": (lambda path, out: rewritten(path, out, {
+        "tables/user.jsonl": lambda data: b"x" * (archive_module.MAX_ROW_BYTES + 10)}),
+        "tables/user.jsonl holds a row larger than any backup's"),
     "newer schema": (lambda path, out: rewritten(path, out, with_manifest(revision="f00dfeed1234")),
                      "revision f00dfeed1234, which this version of the app does not know"),
     "older schema": (lambda path, out: rewritten(path, out, with_manifest(revision="b1641c0b13a8")),
@@ -455,3 +463,38 @@ def test_values_keep_their_type_through_the_archive():
         codec.decode(line.replace(b'"id":7', b'"id":"7"'))
     with pytest.raises(ValueError):
         codec.decode(io.BytesIO(line).read()[:-5])
+
+
+def test_a_file_removed_while_the_backup_runs_refuses_it(make_side):
+    """An organiser replaces a logo while the backup reads the tables: the rows it read may name
+    the old file, now removed. The backup says so and writes nothing; run again, it is whole."""
+    source = make_side()
+    with source.app.app_context():
+        storage().put("logos/old.png", b"the logo the rows name")
+        engine = db.engine
+
+    def replace_logo(connection, cursor, statement, *args):
+        if "FROM audit_event" in statement and not replace_logo.done:
+            replace_logo.done = True
+            with source.app.app_context():
+                storage().delete("logos/old.png")
+
+    replace_logo.done = False
+    archive = source.folder / "racing.zip"
+    event.listen(engine, "before_cursor_execute", replace_logo)
+    try:
+        result = source.cli("backup", str(archive))
+    finally:
+        event.remove(engine, "before_cursor_execute", replace_logo)
+    assert result.exit_code == 1 and replace_logo.done
+    assert "The stored file logos/old.png was removed while the backup ran" in result.output
+    assert not archive.exists() and not list(source.folder.glob("*.part"))
+    assert source.cli("backup", str(archive)).exit_code == 0 and archive.exists()
+
+
+def test_a_backup_inside_the_folder_of_stored_files_is_refused(make_side):
+    source = make_side()
+    inside = source.folder / "uploads" / "backup.zip"
+    result = source.cli("backup", str(inside))
+    assert result.exit_code == 1 and "Write the backup outside the folder of stored files" in result.output
+    assert not inside.exists()

@@ -16,7 +16,7 @@ def test_without_redis_jobs_run_in_the_app_and_all_is_well(app, db):
     assert report["database"] == {"status": "ok", "detail": db.engine.dialect.name}
     assert report["redis"]["status"] == "off"
     assert report["queue"] == {"status": "ok", "detail": "in-process"}
-    assert report["storage"] == {"status": "ok", "detail": "LocalStorage"}
+    assert report["storage"] == {"status": "ok", "detail": "local"}
     assert report["migrations"]["status"] == "ok"
 
 

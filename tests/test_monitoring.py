@@ -322,7 +322,7 @@ def test_gunicorn_workers_and_an_rq_worker_add_up_in_one_scrape(app, redis_queue
 def test_readyz_reports_storage_and_migrations_and_healthz_asks_nothing(client):
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json["storage"] == {"status": "ok", "detail": "LocalStorage"}
+    assert ready.json["storage"] == {"status": "ok", "detail": "local"}
     assert ready.json["migrations"] == {"status": "ok", "detail": ", ".join(health.code_heads())}
     assert client.get("/healthz").json == {"status": "ok"}
 

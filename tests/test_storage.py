@@ -4,6 +4,7 @@ logos served and printed, certificates and bulk-issue files downloaded (streamed
 to a signed address past the threshold), files removed on anonymisation, and a dead S3 answered
 with a clear 503 that leaves nothing half-written."""
 import io
+import socket
 import subprocess
 import urllib.request
 import uuid
@@ -183,6 +184,20 @@ def test_only_s3_offers_signed_addresses_and_they_download(backend):
         assert answer.headers["Content-Type"] == "application/zip"
         assert answer.headers["Content-Disposition"] == \
             "attachment; filename*=UTF-8''upr-certificates.zip"
+
+
+def test_signed_addresses_name_the_store_as_browsers_reach_it(s3_endpoint):
+    """The app servers reach the store on an inner address; browsers on the public one
+    (S3_PUBLIC_ENDPOINT_URL): here 127.0.0.1 inside, "localhost" outside, the same moto."""
+    public = s3_endpoint.replace("127.0.0.1", "localhost")
+    inner = fresh_s3(s3_endpoint)
+    files = S3Storage(BUCKET, inner.prefix, endpoint_url=s3_endpoint, public_endpoint_url=public)
+    files.put("issue-jobs/1/1/certificates.pdf", b"%PDF- merged")
+    url = files.signed_url("issue-jobs/1/1/certificates.pdf", filename="all.pdf",
+                           content_type="application/pdf", attachment=False)
+    assert url.startswith(public + "/")
+    with urllib.request.urlopen(url, timeout=10) as answer:  # the signature holds there
+        assert answer.read() == b"%PDF- merged"
 
 
 def test_the_check_passes_and_fails_clearly(backend, s3_endpoint):
@@ -385,3 +400,16 @@ def test_a_dead_s3_answers_503_writes_nothing_and_works_again_once_back(
         assert client.get(f"/courses/{SLUG}/agenda.pdf").status_code == 200
     finally:
         server.stop()
+
+
+def test_an_s3_read_cut_half_way_is_the_storage_failing_not_a_short_file(s3_endpoint):
+    """An object's body that breaks while it arrives (here: a real moto object whose connection
+    is then torn down under it) raises StorageUnavailable, so no PDF is kept without its logo."""
+    files = fresh_s3(s3_endpoint)
+    files.put("logos/big.png", b"x" * 2_000_000)
+    stream = files.open("logos/big.png")
+    assert stream.read(10) == b"x" * 10
+    getattr(stream, "body", stream)._raw_stream._fp.fp.raw._sock.shutdown(socket.SHUT_RDWR)  # dies
+    with pytest.raises(StorageUnavailable):
+        stream.read()
+    stream.close()

@@ -30,6 +30,10 @@ FORMAT = "lokakarya-backup"
 VERSION = 1
 MANIFEST = "manifest.json"
 CHUNK = 1024 * 1024
+# A hostile or broken archive is refused before it can fill the memory: the manifest and any one
+# row (a worksheet's answers are the largest, well under this) are read whole, so they are capped.
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+MAX_ROW_BYTES = 64 * 1024 * 1024
 
 
 def table_entry(name: str) -> str:
@@ -127,6 +131,9 @@ class ArchiveReader:
 
     def _read_manifest(self) -> dict:
         try:
+            if self._zip.getinfo(MANIFEST).file_size > MAX_MANIFEST_BYTES:
+                raise BackupRefused(f"{self.path}: its {MANIFEST} is larger than any backup's "
+                                    f"(damaged or altered).")
             return json.loads(self._zip.read(MANIFEST))
         except KeyError:
             raise BackupRefused(f"{self.path} has no {MANIFEST}: it is not a whole backup.") from None
@@ -166,7 +173,11 @@ class ArchiveReader:
     def lines(self, table: str) -> Iterator[bytes]:
         """The table's rows, one JSON line each, read as they go."""
         with self._zip.open(table_entry(table)) as stream:
-            yield from stream
+            while line := stream.readline(MAX_ROW_BYTES + 1):
+                if len(line) > MAX_ROW_BYTES:
+                    raise BackupRefused(f"{self.path}: {table_entry(table)} holds a row larger "
+                                        f"than any backup's (damaged or altered).")
+                yield line
 
     def open_file(self, key: str) -> BinaryIO:
         return self._zip.open(file_entry(key))
@@ -191,6 +202,9 @@ class ArchiveReader:
                                         f"{table_entry(name)} holds {count} rows, its manifest "
                                         f"says {rows}.")
             for key, (size, sha256) in self.files.items():
+                if self._zip.getinfo(file_entry(key)).file_size != size:
+                    raise BackupRefused(f"{self.path} is damaged or was altered: {file_entry(key)} "
+                                        f"is not the size its manifest says.")
                 digest, length = hashlib.sha256(), 0
                 with self.open_file(key) as stream:
                     while chunk := stream.read(CHUNK):

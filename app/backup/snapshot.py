@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from ..database import utcnow, write_lock_at_begin
 from ..extensions import db
 from ..storage import storage
+from . import BackupRefused
 from .archive import FORMAT, VERSION, ArchiveWriter, file_entry, table_entry
 from .revisions import require_database_at_head
 from .values import Codec
@@ -46,13 +47,21 @@ def write_backup(path: Path) -> Summary:
     """Write the archive of the database and the stored files to ``path`` (through
     ``path.part``, renamed when whole). Refuses (BackupRefused) a database that is not at this
     version's schema revision."""
+    root = getattr(storage(), "root", None)  # the local folder's (S3 has none)
+    if root is not None and Path(path).resolve().is_relative_to(Path(root).resolve()):
+        raise BackupRefused(f"Write the backup outside the folder of stored files ({root}): "
+                            "it would be copied into itself.")
     with ArchiveWriter(path) as archive:
+        # The files are listed before the snapshot and again after it: a file is stored before
+        # the row that names it commits, and removed only after the row that stopped naming it
+        # did; so every file a snapshot row names is in one of the two lists, unless it was
+        # removed meanwhile (then the backup is refused: run it again).
+        before = set(storage().keys(""))
         with read_snapshot() as connection:
             revision = require_database_at_head(connection)
             created = utcnow()
             tables = [_write_table(archive, connection, table) for table in db.metadata.sorted_tables]
-        files = [_write_file(archive, key) for key in storage().keys("")]
-        files = [item for item in files if item is not None]
+        files = [_write_file(archive, key) for key in sorted(before | set(storage().keys("")))]
         archive.finish({
             "format": FORMAT, "version": VERSION, "revision": revision,
             "engine": db.engine.dialect.name, "created": created.isoformat(),
@@ -74,12 +83,15 @@ def _write_table(archive: ArchiveWriter, connection: sa.Connection, table: sa.Ta
     return {"name": table.name, "rows": count, "sha256": entry.sha256, "columns": codec.kinds}
 
 
-def _write_file(archive: ArchiveWriter, key: str) -> dict | None:
-    """The stored file copied into the archive; None when it was deleted since it was listed."""
+def _write_file(archive: ArchiveWriter, key: str) -> dict:
+    """The stored file copied into the archive (refused when it was removed since it was
+    listed: the snapshot's rows may name it)."""
     try:
         source = storage().open(key)
     except FileNotFoundError:
-        return None
+        raise BackupRefused(f"The stored file {key} was removed while the backup ran (an image "
+                            "replaced, a person anonymised). Nothing was written: run the backup "
+                            "again.") from None
     with source, archive.entry(file_entry(key)) as entry:
         entry.copy_from(source)
     return {"key": key, "size": entry.size, "sha256": entry.sha256}

@@ -84,6 +84,10 @@ class AppFetcher(URLFetcher):
                 data = stream.read()
         except FileNotFoundError:
             raise ResourceRefused(f"Not stored: {key}") from None
+        except StorageUnavailable:
+            raise
+        except Exception as exc:  # a read cut short: no PDF may be kept without its image
+            raise StorageUnavailable(f"{key}: {exc}") from exc
         if not self.printable(data):
             log.warning("PDF logo refused (not an image within the limits): %s", key)
             raise ResourceRefused(f"Not a printable image: {key}")

@@ -24,7 +24,7 @@ __all__ = ["BadKey", "LocalStorage", "Stat", "Storage", "StorageUnavailable", "c
 
 
 def from_url(url: str | None, upload_folder: str | Path, *,
-             endpoint_url: str | None = None) -> Storage:
+             endpoint_url: str | None = None, public_endpoint_url: str | None = None) -> Storage:
     """The backend a ``STORAGE_URL`` names (None or empty: the local folder); ``endpoint_url``:
     an S3-compatible service's address (else boto3's own: AWS, or ``AWS_ENDPOINT_URL``)."""
     if not url or url.startswith("file://"):
@@ -32,7 +32,8 @@ def from_url(url: str | None, upload_folder: str | Path, *,
     if url.startswith("s3://"):
         from .s3 import S3Storage
 
-        return S3Storage.from_url(url, endpoint_url=endpoint_url)
+        return S3Storage.from_url(url, endpoint_url=endpoint_url,
+                                  public_endpoint_url=public_endpoint_url)
     raise ValueError(f"STORAGE_URL must be empty, file:///folder or s3://bucket/prefix: {url!r}")
 
 
@@ -43,5 +44,6 @@ def storage() -> Storage:
     if found is None:
         found = app.extensions["lokakarya.storage"] = from_url(
             app.config.get("STORAGE_URL"), app.config["UPLOAD_FOLDER"],
-            endpoint_url=app.config.get("S3_ENDPOINT_URL"))
+            endpoint_url=app.config.get("S3_ENDPOINT_URL"),
+            public_endpoint_url=app.config.get("S3_PUBLIC_ENDPOINT_URL"))
     return found

@@ -41,19 +41,25 @@ class S3Storage(Storage):
     kind = "s3"
     list_page = 1000  # keys per listing request (S3's most)
 
-    def __init__(self, bucket: str, prefix: str = "", *, endpoint_url: str | None = None):
+    def __init__(self, bucket: str, prefix: str = "", *, endpoint_url: str | None = None,
+                 public_endpoint_url: str | None = None):
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.endpoint_url = endpoint_url
-        self._clients: dict[int, object] = {}
+        # Where browsers reach the store, for signed addresses (S3_PUBLIC_ENDPOINT_URL), when
+        # the app servers use an address of their own network (http://minio.internal:9000).
+        self.public_endpoint_url = public_endpoint_url or endpoint_url
+        self._clients: dict[tuple, object] = {}
         self._lock = threading.Lock()
 
     @classmethod
-    def from_url(cls, url: str, *, endpoint_url: str | None = None) -> "S3Storage":
+    def from_url(cls, url: str, *, endpoint_url: str | None = None,
+                 public_endpoint_url: str | None = None) -> "S3Storage":
         parts = urlsplit(url)
         if parts.scheme != "s3" or not parts.netloc or parts.query or parts.fragment:
             raise ValueError(f"STORAGE_URL must read s3://bucket/prefix: {url!r}")
-        return cls(parts.netloc, parts.path, endpoint_url=endpoint_url)
+        return cls(parts.netloc, parts.path, endpoint_url=endpoint_url,
+                   public_endpoint_url=public_endpoint_url)
 
     def __str__(self):
         where = f" at {self.endpoint_url}" if self.endpoint_url else ""
@@ -63,14 +69,19 @@ class S3Storage(Storage):
     def client(self):
         """This process's client (thread-safe; a forked worker makes its own: a client's
         connections must not be shared across a fork)."""
-        pid = os.getpid()
+        return self._client(self.endpoint_url)
+
+    def _client(self, endpoint_url: str | None):
+        key = (os.getpid(), endpoint_url)
         with self._lock:
-            if pid not in self._clients:
+            if key not in self._clients:
                 config = TIMEOUTS.merge(Config(s3={"addressing_style": "path"})) \
-                    if self.endpoint_url else TIMEOUTS
-                self._clients = {pid: boto3.session.Session().client(
-                    "s3", endpoint_url=self.endpoint_url, config=config)}
-            return self._clients[pid]
+                    if endpoint_url else TIMEOUTS
+                self._clients = {held: client for held, client in self._clients.items()
+                                 if held[0] == key[0]}
+                self._clients[key] = boto3.session.Session().client(
+                    "s3", endpoint_url=endpoint_url, config=config)
+            return self._clients[key]
 
     def _key(self, key: str) -> str:
         return self.prefix + check_key(key)
@@ -100,7 +111,7 @@ class S3Storage(Storage):
 
     def open(self, key):
         with self._calling(key):
-            return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"]
+            return _Body(self, key, self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"])
 
     def exists(self, key):
         try:
@@ -132,7 +143,9 @@ class S3Storage(Storage):
         kind = "attachment" if attachment else "inline"
         disposition = f"{kind}; filename*=UTF-8''{quote(filename)}"
         with self._calling(key):
-            return self.client.generate_presigned_url("get_object", ExpiresIn=seconds, Params={
+            # signing is computed here, without a request: any endpoint's client can sign
+            return self._client(self.public_endpoint_url).generate_presigned_url(
+                "get_object", ExpiresIn=seconds, Params={
                 "Bucket": self.bucket, "Key": self._key(key),
                 "ResponseContentDisposition": disposition, "ResponseContentType": content_type})
 
@@ -142,3 +155,34 @@ class S3Storage(Storage):
                 self.client.head_bucket(Bucket=self.bucket)
         except FileNotFoundError:
             raise StorageUnavailable(f"{self}: the bucket does not exist") from None
+
+
+class _Body(io.RawIOBase):
+    """An object's body as it arrives: a read that fails half-way (a timeout, a cut connection)
+    is :class:`StorageUnavailable` too, never a short file taken for a whole one."""
+
+    def __init__(self, storage: S3Storage, key: str, body):
+        super().__init__()
+        self.storage, self.key, self.body = storage, key, body
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            with self.storage._calling(self.key):
+                return self.body.read(None if size is None or size < 0 else size)
+        except (FileNotFoundError, StorageUnavailable):
+            raise
+        except Exception as exc:  # urllib3's own errors, below boto3's
+            raise StorageUnavailable(f"{self.storage}: {exc}") from exc
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.body.close()
+        super().close()

@@ -166,7 +166,7 @@ def test_a_forgotten_password_is_reset_through_the_emailed_link_once(
     assert link.startswith(f"{live_server}/login/reset/")  # BASE_URL: the site the user uses
     page.goto(link)
     assert page.inner_text("h1") == "Choose a new password"
-    page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    page.locator("#password").fill(NEW_PASSWORD)  # "New password", not "New password again"
     page.get_by_label("New password again").fill("something else entirely")
     with page.expect_navigation():
         page.get_by_role("button", name="Save").click()
@@ -176,7 +176,7 @@ def test_a_forgotten_password_is_reset_through_the_emailed_link_once(
     assert page.get_attribute("#confirm", "aria-invalid") == "true"
     assert page.get_attribute("#confirm", "aria-describedby") == "confirm-error"
 
-    page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    page.locator("#password").fill(NEW_PASSWORD)  # "New password", not "New password again"
     page.get_by_label("New password again").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Save").click()
     page.wait_for_url(f"{live_server}/login")
