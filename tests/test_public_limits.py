@@ -115,8 +115,11 @@ def test_a_filled_honeypot_stores_and_sends_nothing_and_looks_like_any_invalid_f
     caught = register(client, 1, homepage="https://cheap-pills.example")
     invalid = register(client, 2, consent="")  # a person's mistake, for comparison
     assert caught.status_code == invalid.status_code == 400
-    for response in (caught, invalid):
-        assert "Please correct the marked fields." in response.get_data(as_text=True)
+    # Both come back as a form with mistakes (an error notice read out), nothing more: the caught
+    # one's only error is on the field no one sees, so it has no summary link to follow.
+    assert "Please correct the marked fields." in caught.get_data(as_text=True)
+    assert 'id="error-summary" role="alert"' in invalid.get_data(as_text=True)
+    assert '<div class="form-errors" role="alert">' in caught.get_data(as_text=True)
     assert "cheap-pills" not in caught.get_data(as_text=True)  # comes back empty
     hidden = caught.get_data(as_text=True).split('<div class="visually-hidden" aria-hidden="true">')[1]
     assert hidden.index('id="homepage-error"') < hidden.index("</fieldset>")  # marked out of sight

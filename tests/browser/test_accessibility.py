@@ -38,7 +38,7 @@ VISITORS = (PUBLIC, PERSONAL, PERSONAL_RECORD, CHECKIN)  # in this order, before
 SIGNED_IN = (STAFF, COURSE_STAFF, ADMIN)
 # GET routes that answer a file, not a page (the API's own pages are third-party Swagger UI or
 # JSON: tests/test_api.py covers them).
-NOT_PAGES = {"static", "core.health", "organisations.logo", "certificates.job_file",
+NOT_PAGES = {"static", "core.alive", "core.ready", "core.metrics", "organisations.logo", "certificates.job_file",
              "toolkit.state"}
 FILE_SUFFIXES = (".pdf", ".ics", ".json", ".xlsx", ".js", ".css", ">")  # ">": export.<format>
 
