@@ -56,10 +56,11 @@ def backend(request, tmp_path):
 
 
 @pytest.fixture(params=["local", "s3"])
-def files(request, app, monkeypatch):
-    """The app's storage for this test: its upload folder, or a fresh prefix of the S3 bucket."""
+def files(request, app, monkeypatch, tmp_path):
+    """The app's storage for this test: a fresh folder (other tests leave files in the app's
+    upload folder, under course ids used again), or a fresh prefix of the S3 bucket."""
     if request.param == "local":
-        chosen = from_url(None, app.config["UPLOAD_FOLDER"])
+        chosen = from_url(None, tmp_path / "uploads")
     else:
         chosen = fresh_s3(request.getfixturevalue("s3_endpoint"))
     monkeypatch.setitem(app.extensions, "lokakarya.storage", chosen)
