@@ -9,8 +9,8 @@ receives every request (start, kind, ms, ok, what went wrong) and every acknowle
 
 Each participant is a phone at a workshop: it opens its personal page (the cookie that check-in
 needs) and its two worksheets, then every ``interval`` seconds autosaves one of them, as
-worksheet.js does (the whole form, the version it started from, a fresh save key, resent
-unchanged after a network error), and between two saves, half the time, does one other thing:
+worksheet.js does (the whole form, then only the changed row once an answer gave the server's
+state; the version it started from, a fresh save key, resent unchanged after a network error), and between two saves, half the time, does one other thing:
 the course page, the agenda, its personal page, a registration on the open seminar (the public
 form with its CSRF token), a QR check-in to a session of the demo course, or its certificate.
 One more user asks for the bare route (``/healthz``) twice a second.
@@ -137,7 +137,7 @@ class Participant(HttpUser):
                                           "X-CSRFToken": self.csrf})
             if response is not None:
                 result = response.json()
-                self.sheets[key] = {"version": result["version"], "state": result["state"]}
+                self.sheets[key] = {"version": result["version"], "state": result["state"], "known": True}
                 self.mine["texts"][key] = text
                 self.mine["keys"].append(save_key)
                 return

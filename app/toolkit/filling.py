@@ -240,7 +240,21 @@ def read_form(sheet: Worksheet, formdata) -> operations.Typed:
         return operations.Typed({}, table_sizes=sizes)
     ctx = operations.context(sheet)
     answers, errors = posted.read(module, ctx, formdata)
-    return operations.Typed(answers, errors, sizes)
+    if formdata.get("delta") != "1":
+        return operations.Typed(answers, errors, sizes)
+    # Only the rows that changed were sent, and the ids of those removed (worksheet.js): a table
+    # with neither is as it was.
+    removed = {}
+    for spec in module.tables():
+        gone = [row_id for row_id in formdata.getlist(f"{spec.name}-removed") if row_id]
+        gone += [first for index in posted.row_numbers(formdata, spec.name)
+                 if posted.first(formdata, f"{spec.name}-{index}-delete") == "1"
+                 and (first := posted.first(formdata, f"{spec.name}-{index}-row_id"))]
+        if gone or sizes.get(spec.name):
+            removed[spec.name] = gone
+        else:
+            answers.pop(spec.name, None)
+    return operations.Typed(answers, errors, removed=removed)
 
 
 def typed_context(sheet: Worksheet, formdata) -> Context:

@@ -150,6 +150,20 @@ class Typed:
     answers: dict  # by field; forms.INVALID where a check failed (the stored value stays)
     errors: dict[str, list[str]] = field(default_factory=dict)  # by input name
     table_sizes: dict[str, int] = field(default_factory=dict)  # rows sent per table
+    # None: every row was sent; else only the rows that changed, and these ids removed by table
+    removed: dict[str, list[str]] | None = None
+
+
+def with_changed_rows(answers: dict, removed: dict[str, list[str]], base: dict) -> dict:
+    """The whole answers a save of changed rows only stands for: each table of ``removed`` is
+    its ``base`` rows without the removed ones, a sent row in its row's place, new rows after."""
+    answers = dict(answers)
+    for name, gone in removed.items():
+        sent = {row["row_id"]: row for row in answers.get(name) or ()}
+        kept = [sent.pop(row.get("row_id"), row) for row in base.get(name) or ()
+                if row.get("row_id") not in gone]
+        answers[name] = kept + [row for row_id, row in sent.items() if row_id not in gone]
+    return answers
 
 
 def save(sheet: Worksheet, typed: Typed, *, base_version: int | None, save_key: str | None = None,
@@ -176,16 +190,20 @@ def save(sheet: Worksheet, typed: Typed, *, base_version: int | None, save_key: 
     if sheet.status == "final":
         raise SaveRefused(_("The trainers have marked this worksheet final; it can no longer be "
                             "changed. Copy your text elsewhere and ask them to reopen it."))
-    for name, size in typed.table_sizes.items():
+    if base is None:
+        base, base_version = sheet.answers, sheet.version
+    answers, sizes = typed.answers, typed.table_sizes
+    if typed.removed is not None:
+        answers = with_changed_rows(answers, typed.removed, base)
+        sizes = {name: len(answers[name]) for name in typed.removed}
+    for name, size in sizes.items():
         maximum = module.field(name).type.maximum(module.field(name))
         if size > maximum:
             raise SaveRefused(_("The table “%(table)s” can have at most %(max)d rows; this save "
                                 "has %(count)d. Nothing was saved.", table=translate(module.field(name).label),
                                 max=maximum, count=size))
-    if base is None:
-        base, base_version = sheet.answers, sheet.version
     errors = typed.errors
-    mine = forms.keep_stored(typed.answers, base)
+    mine = forms.keep_stored(answers, base)
     answers, conflicts = merge({spec.name for spec in module.tables()}, base, mine, sheet.answers or {})
     conflicts = [conflict.as_dict() for conflict in conflicts]
     result = SaveResult(sheet, sheet.version, conflicts, errors)

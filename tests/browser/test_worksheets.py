@@ -129,3 +129,43 @@ def test_two_teammates_fill_the_action_plan_at_once_and_nothing_is_lost(
     text = " ".join(subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
                                    check=True).stdout.split())
     assert "Train police" in text and "Draft MOHA plan" in text
+
+
+def test_an_autosave_sends_only_the_rows_that_changed(live_server, new_page, make_course, make_registration,
+                                                      make_exercise):
+    """Once the page knows the server's state, a save carries the fields outside tables, the rows
+    typed into and the ids of rows removed; the sheet keeps every other row."""
+    from urllib.parse import parse_qs
+
+    course = make_course(slug="changed-rows-2025", country="VN", timezone="Asia/Ho_Chi_Minh")
+    plan = make_exercise(course, "M11", mode="team")
+    ha = make_registration(course, certificate_name="Nguyễn Thị Hà")
+    sheet = operations.sheet_for(plan, ha)
+    operations.record(sheet, {"actions": [{"row_id": f"r{n}", "action": f"Action {n}"} for n in range(19)]},
+                      base_version=0, registration=ha)
+    db.session.commit()
+    page = new_page()
+    page.goto(f"{live_server}/p/{ha.token}/worksheets/M11")
+
+    def row(row_id):
+        return page.locator(f'.row-card[data-row-id="{row_id}"]')
+
+    def saved(act) -> dict:
+        """What the save that ``act`` leads to posted, once the page shows it saved."""
+        with page.expect_request(lambda request: request.url.endswith("/save")) as sent:
+            act()
+        wait_until(lambda: "Saved at" in status(page))
+        return parse_qs(sent.value.post_data, keep_blank_values=True)
+
+    row("r4").locator(".row-toggle").click()
+    first = saved(lambda: row("r4").locator("[data-column=action] input").fill("Action 4, typed"))
+    # the page's first save: no state known yet, the whole form
+    assert "delta" not in first and len({k for k in first if k.endswith("-row_id")}) == 19
+    row("r7").locator(".row-toggle").click()
+    second = saved(lambda: row("r7").locator("[data-column=action] input").fill("Action 7, typed"))
+    assert second["delta"] == ["1"] and "actions-removed" not in second and "sign_off" in second
+    assert {values[0] for name, values in second.items() if name.endswith("-row_id")} == {"r7"}
+    row("r2").locator(".row-toggle").click()
+    third = saved(lambda: row("r2").get_by_role("button", name="Remove this row").click())
+    assert third["actions-removed"] == ["r2"] and not any(name.endswith("-row_id") for name in third)
+    assert actions(plan.id) == [f"Action {n}" + (", typed" if n in (4, 7) else "") for n in range(19) if n != 2]

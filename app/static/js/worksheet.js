@@ -313,6 +313,50 @@
   }
 
   // --- saving -------------------------------------------------------------------------------
+  // A save sends every field outside tables but only the rows that differ from the server's
+  // state at the version it starts from (``known``, set from each applied answer), and the ids
+  // of rows removed since; the server takes the other rows from that version. Until the first
+  // answer (or after a page that answered a post) there is no such state: the whole form goes.
+  var known = null, knownAt = null;  // {table: {row_id: its cells as text}} at version knownAt
+  function cellsText(cells) {
+    return JSON.stringify(Object.keys(cells).sort().filter(function (name) {
+      return cells[name].some(function (value) { return value !== ""; });  // empty is absent
+    }).map(function (name) { return [name, cells[name]]; }));
+  }
+  function knownOf(state) {
+    var rows = {};
+    Object.keys(state.rows).forEach(function (table) {
+      rows[table] = {};
+      state.rows[table].forEach(function (row) { rows[table][row.row_id] = cellsText(row.cells); });
+    });
+    return rows;
+  }
+  function changedOnly(params) {
+    var kept = new URLSearchParams(), rows = {}, present = {};
+    params.forEach(function (value, name) {
+      var match = /^([a-z0-9_]+)-(\d+)-(.+)$/.exec(name);
+      if (!match || !known[match[1]]) { kept.append(name, value); return; }
+      var prefix = match[1] + "-" + match[2];
+      var row = rows[prefix] = rows[prefix] || {table: match[1], id: "", pairs: [], cells: {}};
+      row.pairs.push([name, value]);
+      (row.cells[match[3]] = row.cells[match[3]] || []).push(value);
+      if (match[3] === "row_id") { row.id = value; }
+    });
+    Object.keys(rows).forEach(function (prefix) {
+      var row = rows[prefix];
+      present[row.table + " " + row.id] = true;
+      if (known[row.table][row.id] !== cellsText(row.cells)) {
+        row.pairs.forEach(function (pair) { kept.append(pair[0], pair[1]); });
+      }
+    });
+    Object.keys(known).forEach(function (table) {
+      Object.keys(known[table]).forEach(function (rowId) {
+        if (!present[table + " " + rowId]) { kept.append(table + "-removed", rowId); }
+      });
+    });
+    kept.append("delta", "1");
+    return kept;
+  }
   function body(sent) {
     var params = new URLSearchParams(sent.fields);
     Object.keys(pending).forEach(function (name) {
@@ -320,6 +364,7 @@
       params.delete(name);
       pending[name].forEach(function (value) { params.append(name, value); });
     });
+    if (known && sent.base === sent.knownAt) { params = changedOnly(params); }
     params.append("csrf_token", data.csrf);
     params.append("version", sent.base);
     params.append("save_key", sent.key);
@@ -344,7 +389,7 @@
     if (now === synced && !options.force && !attempt) { return; }
     if (busy && !options.keepalive) { again = true; return; }
     if (!attempt || attempt.fields !== now || attempt.base !== base()) {
-      attempt = {key: random(24), fields: now, base: base()};
+      attempt = {key: random(24), fields: now, base: base(), knownAt: knownAt};
     }
     keepDraft();
     if (navigator.onLine === false) { offline(); return; }
@@ -426,6 +471,8 @@
     if (quiet) {
       applyState(answer.state, skip);
       form.elements.version.value = answer.version;
+      known = knownOf(answer.state);
+      knownAt = String(answer.version);
       synced = fields();
       if (Object.keys(errors).length || Object.keys(pending).length) { keepDraft(); } else { dropDraft(); }
     } else {
