@@ -151,10 +151,11 @@ def main() -> None:
           f"{AGENDAS} agenda PDFs at once, gunicorn 2 workers × 4 threads on port {port}",
           flush=True)
 
+    # The server's log goes to a file: a pipe nobody reads fills up with log lines and stops it.
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "--workers", "2", "--threads", "4", "--bind", f"127.0.0.1:{port}",
          "--pythonpath", str(ROOT / "bench"), "documents:served()"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=(tmp / "server.log").open("wb"))
     try:
         for _ in range(150):
             try:
@@ -163,7 +164,7 @@ def main() -> None:
             except OSError:
                 time.sleep(0.2)
         else:
-            raise SystemExit("the server did not start: " + server.stderr.read().decode()[-2000:])
+            raise SystemExit("the server did not start: " + (tmp / "server.log").read_text(errors="replace")[-2000:])
         for _ in range(4):  # both workers up and their first request's set-up done
             burst(port, ["/bench-bare"] * 8)
         print("bare route:")

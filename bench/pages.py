@@ -16,8 +16,9 @@ body). Ends with `course_first_bytes=… course_later_bytes=…` (br) for the co
 CPU and SQL (in-process, no server needed; ``--cpu-only`` for this part alone): the seeded demo
 course on a throw-away SQLite file, each page asked ``--cpu-requests`` times through Flask's test
 client, each request in its own app context as in production: CPU ms per request
-(``time.process_time``) and SQL statements per request, next to a bare "ok" route; the public
-pages above and what participants (personal page, worksheet list) and trainers (registrations,
+(``time.process_time``), SQL statements and HTML kB per request, next to a bare "ok" route; the public
+pages above and what participants (personal page, worksheet list, their country team's M11
+action plan grown to 19 rows) and trainers (registrations,
 attendance, certificates, exercises) look at.
 
 Sends only to the given loopback URL, a bounded number of requests, then stops.
@@ -187,11 +188,14 @@ def in_process(pages: list[str], requests: int) -> None:
     with app.app_context():  # the set-up's own context; each request below gets a fresh one
         db.create_all()
         assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
-        token = db.session.scalar(sa.select(Registration.token).join(Course).where(
-            Course.slug == SLUG, Registration.status == "approved").order_by(Registration.id))
+        person = db.session.scalar(sa.select(Registration).join(Course).where(
+            Course.slug == SLUG, Registration.status == "approved", Registration.country == "VN")
+            .order_by(Registration.id))
+        token = person.token
+        grow_team_sheet(person, "M11", 19)
         engine = db.engine
     manage = f"/manage/courses/{SLUG}"
-    participant_pages = [f"/p/{token}/", f"/p/{token}/worksheets/"]
+    participant_pages = [f"/p/{token}/", f"/p/{token}/worksheets/", f"/p/{token}/worksheets/M11"]
     staff_pages = [f"{manage}/registrations/", f"{manage}/attendance", f"{manage}/certificates/",
                    f"/courses/{SLUG}/exercises", f"/courses/{SLUG}/exercises/M11/"]
     visitor, trainer = app.test_client(), app.test_client()
@@ -200,12 +204,13 @@ def in_process(pages: list[str], requests: int) -> None:
     sent = []
     event.listen(engine, "before_cursor_execute", lambda *args, **kwargs: sent.append(1))
     print(f"\nCPU and SQL per request, in-process (demo course, SQLite, {requests} requests each)")
-    print(f"{'page':48} {'CPU ms':>8} {'SQL':>5} {'× bare':>7}")
+    print(f"{'page':48} {'CPU ms':>8} {'SQL':>5} {'× bare':>7} {'HTML kB':>8}")
     bare_ms = None
     for page in ["/bench-bare", *pages, *participant_pages, *staff_pages]:
         client = trainer if page in staff_pages else visitor
         for _ in range(3):  # warm up: templates compiled, caches filled
-            assert client.get(page).status_code == 200, page
+            response = client.get(page)
+            assert response.status_code == 200, page
         sent.clear()
         started = time.process_time()
         for _ in range(requests):
@@ -213,7 +218,27 @@ def in_process(pages: list[str], requests: int) -> None:
         cpu_ms = (time.process_time() - started) * 1000 / requests
         bare_ms = bare_ms or cpu_ms
         label = f"{page} (bare)" if page == "/bench-bare" else page
-        print(f"{label[:48]:48} {cpu_ms:8.2f} {len(sent) // requests:5d} {cpu_ms / bare_ms:7.1f}")
+        print(f"{label[:48]:48} {cpu_ms:8.2f} {len(sent) // requests:5d} {cpu_ms / bare_ms:7.1f}"
+              f" {len(response.get_data()) / 1000:8.1f}")
+
+
+def grow_team_sheet(person, key: str, rows: int) -> None:
+    """``person``'s team sheet of module ``key`` grown to ``rows`` rows (copies of its first)."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.toolkit import forms, operations
+    from app.toolkit.models import Exercise
+
+    exercise = db.session.scalar(sa.select(Exercise).where(Exercise.course_id == person.course_id,
+                                                           Exercise.module_key == key))
+    sheet = operations.sheet_for(exercise, person)
+    table = exercise.module.tables()[0].name
+    grown = list(sheet.answers.get(table) or [])
+    while len(grown) < rows:
+        grown.append({**grown[0], "row_id": forms.new_row_id()})
+    operations.record(sheet, {**sheet.answers, table: grown}, base_version=sheet.version, registration=person)
+    db.session.commit()
 
 
 def main() -> None:

@@ -179,10 +179,10 @@ class Participant(threading.Thread):
         self.refusals.append(("network", b""))
 
     def run(self) -> None:
+        time.sleep(random.uniform(0, self.interval))  # people do not all open the page at one instant
         for key in ("M1", "M11"):
             self.open(key)
         number = 0
-        time.sleep(random.uniform(0, self.interval))
         while not self.stop.is_set():
             number += 1
             for key in ("M1", "M11"):
@@ -360,7 +360,8 @@ def main() -> None:
     port = free_port()
     server = subprocess.Popen([str(BIN / "gunicorn"), "--workers", "2", "--threads", "4", "--bind",
                                f"127.0.0.1:{port}", "app.wsgi:app"], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              stdout=subprocess.DEVNULL,  # not a pipe: unread, it would fill and stop the server
+                              stderr=open(os.path.join(tmp, "server.log"), "wb"))
     try:
         for _ in range(100):
             try:

@@ -91,3 +91,12 @@ def test_the_row_limit_counts_the_rows_kept(client, team):
     assert len(sheet_of(plan, ha).answers["actions"]) == 3
     kept = autosave(client, ha, "M11", delta(*new, removed=["a"], sign_off="Hà"), version=1)
     assert kept.status_code == 200 and len(sheet_of(plan, ha).answers["actions"]) == 40
+
+
+def test_more_removed_rows_than_a_table_holds_is_refused(client, team):
+    _course, plan, _indicators, ha, _minh, _sari = team
+    three_rows(client, ha)
+    refused = autosave(client, ha, "M11", delta(removed=[f"x{n}" for n in range(41)], sign_off="Hà, Lan"),
+                       version=1)
+    assert refused.status_code == 400 and "Reload the page" in refused.json["error"]
+    assert sheet_of(plan, ha).answers["sign_off"] == "Hà" and count(WorksheetRevision) == 1

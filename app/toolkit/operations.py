@@ -159,6 +159,7 @@ def with_changed_rows(answers: dict, removed: dict[str, list[str]], base: dict) 
     its ``base`` rows without the removed ones, a sent row in its row's place, new rows after."""
     answers = dict(answers)
     for name, gone in removed.items():
+        gone = set(gone)
         sent = {row["row_id"]: row for row in answers.get(name) or ()}
         kept = [sent.pop(row.get("row_id"), row) for row in base.get(name) or ()
                 if row.get("row_id") not in gone]
@@ -194,6 +195,9 @@ def save(sheet: Worksheet, typed: Typed, *, base_version: int | None, save_key: 
         base, base_version = sheet.answers, sheet.version
     answers, sizes = typed.answers, typed.table_sizes
     if typed.removed is not None:
+        if any(len(gone) > module.field(name).type.maximum(module.field(name))
+               for name, gone in typed.removed.items()):  # more than the table ever had
+            raise SaveRefused(_("This save could not be read. Reload the page; your typing is kept."))
         answers = with_changed_rows(answers, typed.removed, base)
         sizes = {name: len(answers[name]) for name in typed.removed}
     for name, size in sizes.items():

@@ -169,3 +169,38 @@ def test_an_autosave_sends_only_the_rows_that_changed(live_server, new_page, mak
     third = saved(lambda: row("r2").get_by_role("button", name="Remove this row").click())
     assert third["actions-removed"] == ["r2"] and not any(name.endswith("-row_id") for name in third)
     assert actions(plan.id) == [f"Action {n}" + (", typed" if n in (4, 7) else "") for n in range(19) if n != 2]
+
+
+def test_an_open_conflict_follows_a_teammates_newer_edit(live_server, new_page, make_course, make_registration,
+                                                          make_exercise):
+    """While my choice on a clash is open, the teammate changes that answer again: my saves
+    keep their newest text (never bring back their older one) and "Keep theirs" takes it."""
+    course = make_course(slug="newer-edit-2025", country="VN", timezone="Asia/Ho_Chi_Minh")
+    plan = make_exercise(course, "M11", mode="team")
+    ha = make_registration(course, certificate_name="Nguyễn Thị Hà")
+    minh = make_registration(course, certificate_name="Trần Văn Minh", email="minh@example.vn")
+    sheet = operations.sheet_for(plan, ha)
+
+    def teammate(text: str) -> None:
+        db.session.expire_all()
+        operations.record(sheet, {**sheet.answers, "actions": [{"row_id": "r1", "action": text}]},
+                          base_version=sheet.version, registration=minh)
+        db.session.commit()
+
+    teammate("Base")
+    page = new_page()
+    page.goto(f"{live_server}/p/{ha.token}/worksheets/M11")
+    cell = '.row-card[data-row-id="r1"] [data-column=action] input'
+    page.click('.row-card[data-row-id="r1"] .row-toggle')
+    teammate("Theirs one")
+    page.fill(cell, "Mine")
+    page.locator(".conflict.live").wait_for()
+    teammate("Theirs two")
+    for text in ("Hà", "Hà and Minh"):  # two more saves while the choice is open
+        with page.expect_response(lambda response: response.url.endswith("/save")):
+            page.fill("#sign_off", text)
+        wait_until(lambda: stored(plan.id).get("sign_off") == text)
+        assert actions(plan.id) == ["Theirs two"]
+    page.locator(".conflict.live").get_by_role("button", name="Keep theirs").click()
+    wait_until(lambda: "Saved at" in status(page))
+    assert actions(plan.id) == ["Theirs two"] and page.input_value(cell) == "Theirs two"

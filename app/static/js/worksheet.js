@@ -297,7 +297,10 @@
     wrapper.appendChild(panel);
   }
   function resolve(choice, theirs, prefix, panel) {
-    Object.keys(theirs).forEach(function (name) { delete pending[name]; });
+    Object.keys(theirs).forEach(function (name) {  // their newest values (valuesIn)
+      if (pending[name]) { theirs[name] = pending[name]; }
+      delete pending[name];
+    });
     if (choice === "theirs") {
       Object.keys(theirs).forEach(function (name) { setValues(name, theirs[name]); });
     } else if (choice === "both") {
@@ -308,8 +311,17 @@
     }
     panel.remove();
     if (!Object.keys(pending).length) { heldBase = null; }
+    attempt = null;  // a new save: an earlier one unanswered must not count as this choice
     keepDraft();
     save({force: true});
+  }
+  // The values ``state`` holds for the input ``name`` of this page, or null.
+  function valuesIn(state, name) {
+    if (state.fields[name]) { return state.fields[name]; }
+    var match = /^([a-z0-9_]+)-(\d+)-(.+)$/.exec(name), box = match && tableBox(match[1]);
+    var card = box && box.querySelector('.row-card[data-index="' + match[2] + '"]');
+    var row = card && (state.rows[match[1]] || []).find(function (one) { return one.row_id === card.dataset.rowId; });
+    return row ? row.cells[match[3]] || [] : null;
   }
 
   // --- saving -------------------------------------------------------------------------------
@@ -323,16 +335,16 @@
       return cells[name].some(function (value) { return value !== ""; });  // empty is absent
     }).map(function (name) { return [name, cells[name]]; }));
   }
-  function knownOf(state) {
-    var rows = {};
+  function knownOf(state) {  // (maps without a prototype: a row may be called "__proto__")
+    var rows = Object.create(null);
     Object.keys(state.rows).forEach(function (table) {
-      rows[table] = {};
+      rows[table] = Object.create(null);
       state.rows[table].forEach(function (row) { rows[table][row.row_id] = cellsText(row.cells); });
     });
     return rows;
   }
   function changedOnly(params) {
-    var kept = new URLSearchParams(), rows = {}, present = {};
+    var kept = new URLSearchParams(), rows = Object.create(null), present = Object.create(null);
     params.forEach(function (value, name) {
       var match = /^([a-z0-9_]+)-(\d+)-(.+)$/.exec(name);
       if (!match || !known[match[1]]) { kept.append(name, value); return; }
@@ -473,6 +485,10 @@
       form.elements.version.value = answer.version;
       known = knownOf(answer.state);
       knownAt = String(answer.version);
+      Object.keys(pending).forEach(function (name) {  // a teammate changed it again: theirs is newer
+        var now = valuesIn(answer.state, name);
+        if (now) { pending[name] = now; }
+      });
       synced = fields();
       if (Object.keys(errors).length || Object.keys(pending).length) { keepDraft(); } else { dropDraft(); }
     } else {
