@@ -1,5 +1,8 @@
 """Participants fill worksheets through their personal link: without JavaScript (plain posts)
 and through the autosave endpoint the page's script uses."""
+import html
+import json
+import re
 import time
 from datetime import date, time as clock
 from html.parser import HTMLParser
@@ -81,6 +84,17 @@ def url(registration, key: str, end: str = "") -> str:
     return f"/p/{registration.token}/worksheets/{key}{end}"
 
 
+REFRESH = re.compile(r'<noscript><meta http-equiv="refresh" content="0; url=([^"]+)"></noscript>')
+
+
+def without_script(client, path: str):
+    """The page as a browser without JavaScript ends up with it: a page whose rows the script
+    draws sends such a browser on (its <noscript> refresh) to the page with every row drawn."""
+    response = client.get(path)
+    found = REFRESH.search(response.get_data(as_text=True))
+    return client.get(html.unescape(found.group(1))) if found else response
+
+
 def row(number: int, **cells) -> dict:
     return {f"actions-{number}-{name}": value for name, value in cells.items()}
 
@@ -156,10 +170,10 @@ def test_the_fill_page_shows_the_module_the_session_the_team_and_the_trainers_co
 
 def test_without_javascript_rows_are_added_saved_removed_and_the_sheet_submitted(client, team):
     _course, plan, _indicators, ha, _minh, _sari = team
-    data = form_of(client.get(url(ha, "M11")))
+    data = form_of(without_script(client, url(ha, "M11")))
     added = client.post(url(ha, "M11"), data=act(data, "add_row:actions"))
     assert added.status_code == 302 and added.location.endswith("?add=actions#add-actions")
-    data = form_of(client.get(added.location))
+    data = form_of(without_script(client, added.location))
     row_id = data["actions-0-row_id"]
     change(data, {"actions-0-action": "Draft MOHA sector plan", "actions-0-start": "2025-05-01",
                  "actions-0-resources_amount-amount": "150.000.000", "actions-0-resources_amount-currency": "VND",
@@ -174,7 +188,7 @@ def test_without_javascript_rows_are_added_saved_removed_and_the_sheet_submitted
     page = client.get(url(ha, "M11")).get_data(as_text=True)
     assert "Last saved by Nguyễn Thị Hà" in page and "Draft" in page
     # Submitting with a row that lacks its required action names what is missing.
-    data = form_of(client.get(url(ha, "M11") + "?add=actions"))
+    data = form_of(without_script(client, url(ha, "M11") + "?add=actions"))
     change(data, {"actions-1-indicator": "Plan issued"})
     refused = client.post(url(ha, "M11"), data=act(data, "submit"))
     assert refused.status_code == 400 and "fill these first" in refused.get_data(as_text=True)
@@ -184,7 +198,7 @@ def test_without_javascript_rows_are_added_saved_removed_and_the_sheet_submitted
     removed = client.post(url(ha, "M11"), data=act(data, f"remove_row:actions:{second}"))
     assert removed.status_code == 302
     assert [r["row_id"] for r in sheet_of(plan, ha).answers["actions"]] == [row_id]
-    submitted = client.post(url(ha, "M11"), data=act(form_of(client.get(url(ha, "M11"))), "submit"))
+    submitted = client.post(url(ha, "M11"), data=act(form_of(without_script(client, url(ha, "M11"))), "submit"))
     assert submitted.status_code == 302 and sheet_of(plan, ha).status == "submitted"
     assert "Submitted for review" in client.get(f"/p/{ha.token}/").get_data(as_text=True)
 
@@ -324,7 +338,7 @@ def test_a_conflicting_edit_is_reported_with_both_values(client, team):
 def test_without_javascript_a_conflict_keeps_mine_in_the_box_and_the_teammates_other_edits(client, team):
     _course, plan, _indicators, ha, minh, _sari = team
     autosave(client, ha, "M11", {**row(0, row_id="r1", action="Draft plan"), "sign_off": "Hà"})
-    data = form_of(client.get(url(minh, "M11")))  # his page, at version 1
+    data = form_of(without_script(client, url(minh, "M11")))  # his page, at version 1
     autosave(client, ha, "M11", {**row(0, row_id="r1", action="Draft the MOHA plan"), "sign_off": "Hà, Lan",
                                  **row(1, row_id="r2", action="Her new row")}, version=1)
     change(data, {"actions-0-action": "Draft MOHA sector plan"})
@@ -373,10 +387,10 @@ def test_the_team_shares_its_sheet_and_individual_sheets_are_separate(client, te
     autosave(client, ha, "M11", row(0, row_id="r1", action="Viet Nam's action"))
     autosave(client, sari, "M11", row(0, row_id="r1", action="Indonesia's action"))
     autosave(client, ha, "M4", {"indicators-0-row_id": "i1", "indicators-0-indicator": "Hà's indicator"})
-    minh_page = client.get(url(minh, "M11")).get_data(as_text=True)
+    minh_page = without_script(client, url(minh, "M11")).get_data(as_text=True)
     assert "Viet Nam&#39;s action" in minh_page and "Indonesia&#39;s action" not in minh_page
-    assert "Hà&#39;s indicator" not in client.get(url(minh, "M4")).get_data(as_text=True)
-    assert "Hà&#39;s indicator" in client.get(url(ha, "M4")).get_data(as_text=True)
+    assert "Hà&#39;s indicator" not in without_script(client, url(minh, "M4")).get_data(as_text=True)
+    assert "Hà&#39;s indicator" in without_script(client, url(ha, "M4")).get_data(as_text=True)
     assert sheet_of(plan, ha) is sheet_of(plan, minh) and sheet_of(plan, sari) is not sheet_of(plan, ha)
     assert sheet_of(indicators, ha) is not sheet_of(indicators, minh)
 
@@ -427,9 +441,38 @@ def test_every_module_shows_its_answers_in_its_form_and_reads_them_back_unchange
     db.session.add(WorksheetRevision(worksheet=sheet, version=1, answers=sheet.answers))
     db.session.commit()
     expected = semantic(sheet.answers)
-    page = client.get(url(person, key))
+    page = without_script(client, url(person, key))
     assert page.status_code == 200
     response = client.post(url(person, key), data=act(form_of(page), "save"))
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     stored = semantic(sheet_of(exercise, person).answers)
     assert stored == expected
+
+
+@pytest.mark.parametrize("key", [key for key, module in modules().items() if module.tables()])
+def test_a_page_with_the_script_sends_its_rows_as_data_and_without_it_changes_no_row(
+        client, make_course, make_registration, make_exercise, key):
+    """The light page: no row drawn, each row's inputs as the script sets them (a save's answer
+    gives the same); posted as it is (a browser that ignored the refresh), no row changes."""
+    from app.toolkit import posted
+
+    module = modules()[key]
+    course = make_course()
+    exercise = make_exercise(course, key, mode="team")
+    person = make_registration(course, country=module.example.get("country") or "VN")
+    sheet = operations.sheet_for(exercise, person)
+    operations.record(sheet, stored_answers(module, module.example["answers"]), base_version=0,
+                      registration=person)
+    db.session.commit()
+    page = client.get(url(person, key)).get_data(as_text=True)
+    data = json.loads(html.unescape(re.search(r'<script type="application/json" id="sheet-rows">(.*?)</script>',
+                                              page).group(1)))
+    with client.application.test_request_context():
+        state = posted.state(module, operations.context(sheet), sheet.answers)
+    assert data["rows"] == state["rows"] and any(data["rows"].values())
+    assert not re.search(r'name="[a-z0-9_]+-\d+-', page)  # no row's input in the page
+    before = sheet_of(exercise, person).answers
+    response = client.post(url(person, key), data=act(form_of(client.get(url(person, key))), "save"))
+    assert response.status_code == 302
+    assert {spec.name: sheet_of(exercise, person).answers.get(spec.name) for spec in module.tables()} == \
+        {spec.name: before.get(spec.name) for spec in module.tables()}

@@ -47,8 +47,11 @@
   form.addEventListener("pointerdown", choosing, true);
   form.addEventListener("focusin", choosing);
 
-  if (!window.fetch || !window.URLSearchParams || !window.FormData || !window.CSS) { return; }
-  var data = form.dataset;
+  var data = form.dataset, drawn = document.getElementById("sheet-rows");
+  if (!window.fetch || !window.URLSearchParams || !window.FormData || !window.CSS) {
+    if (drawn) { location.replace(data.allUrl); }  // the page whose rows need no script
+    return;
+  }
   var statusLine = document.getElementById("save-status");
   // team: whose sheet this page shows; a save after the person was moved to another group is
   // refused (409) and what they typed stays here and in the draft kept for this team's sheet.
@@ -59,6 +62,15 @@
   var pending = {};     // input name -> their values, sent instead of mine while a conflict is open
   var heldBase = null;  // the version a draft goes back to while a conflict is open
   var restored = false;
+  // A filled sheet's rows come as data (#sheet-rows: the inputs' values and the worked-out
+  // columns of each row, as a save's answer gives them) and are drawn here from the row template;
+  // its hidden "delta" (a post of the page without its rows changes no row) goes: they are here.
+  var initial = drawn ? JSON.parse(drawn.textContent) : null;
+  if (initial) {
+    applyRows(initial.rows, {});
+    applyComputed({rows: initial.computed});
+    form.elements.delta.remove();
+  }
   var synced = fields();  // the form as the server has it
 
   // --- small helpers ------------------------------------------------------------------------
@@ -151,10 +163,13 @@
     namesIn(form, true).forEach(function (name) {
       if (!skip[name]) { setValues(name, state.fields[name] || []); }
     });
-    Object.keys(state.rows).forEach(function (table) {
+    applyRows(state.rows, skip);
+  }
+  function applyRows(rows, skip) {
+    Object.keys(rows).forEach(function (table) {
       var box = tableBox(table), seen = {};
       if (!box) { return; }
-      state.rows[table].forEach(function (row) {
+      rows[table].forEach(function (row) {
         if (!row.row_id) { return; }
         seen[row.row_id] = true;
         var card = cardOf(box, row.row_id) || addCard(table, row.row_id), prefix = prefixOf(table, card);
@@ -604,12 +619,13 @@
     if (card && card.classList.contains("row-card")) { fold(card, false); }
   });
   each(form.querySelectorAll(".row-card"), function (card) {
-    foldable(card);
+    if (!card.querySelector(".row-toggle")) { foldable(card); }  // (drawn rows have theirs)
     if (!data.final && summary(card) && !card.querySelector(".has-error, .conflict")) { fold(card, true); }
   });
   each(form.querySelectorAll("[data-table]"), listRows);
 
   // --- on load: a draft left by a reload, a closed tab or an offline spell ----------------------
+  if (initial) { known = knownOf(initial); knownAt = base(); }  // saves send changed rows at once
   var draft = readDraft();
   if (data.final && draft && draft.fields !== synced) {
     show("failed", text("FinalKept"));  // kept, not dropped: it comes back once reopened

@@ -91,7 +91,8 @@ def page(sheet, registration, *, typed=None, formdata=None, result=None, missing
                                course=exercise.course, registration=registration, notice=notice,
                                message=operations.no_group_message(), kept=kept), status
     ctx = operations.context(sheet)
-    errors, conflicts = {}, []
+    errors, conflicts, sheet_rows = {}, [], None
+    computed = filling.computed_display(module, sheet.answers, ctx)
     if typed is not None:  # nothing was saved: show exactly what was sent
         form = forms.build(module, ctx, formdata=typed)
     else:
@@ -99,6 +100,12 @@ def page(sheet, registration, *, typed=None, formdata=None, result=None, missing
             form, errors = filling.display_form(sheet, ctx, formdata, result)
             conflicts = filling.conflict_notes(sheet, ctx, result.conflicts,
                                                number(formdata.get("version")))
+        elif rows_by_script(sheet):  # the rows as data, drawn by worksheet.js: a light page
+            tables = {spec.name for spec in module.tables()}
+            form = forms.build(module, ctx, answers={name: value for name, value in sheet.answers.items()
+                                                     if name not in tables})
+            sheet_rows = {"rows": posted.state(module, ctx, sheet.answers)["rows"],
+                          "computed": computed["rows"]}
         else:
             form = forms.build(module, ctx, answers=sheet.answers)
         form.version.data = str(sheet.version)
@@ -116,11 +123,19 @@ def page(sheet, registration, *, typed=None, formdata=None, result=None, missing
         "toolkit/fill.html", sheet=sheet, exercise=exercise, module=module, course=exercise.course,
         registration=registration, form=form, ctx=ctx, errors=errors, notice=notice,
         conflicts={note["key"]: note for note in conflicts}, missing=missing, comments=comments,
-        computed=filling.computed_display(module, sheet.answers, ctx), example=filling.example(module),
+        computed=computed, sheet_rows=sheet_rows, example=filling.example(module),
         blank_rows=filling.blank_rows(form, module), cell_key=filling.cell_key, leaves=forms.leaves,
         marks=forms.marks, team=team, kept=kept,
         error_links_of_sheet=forms.error_links(module, form, errors) if errors else [],
         posted=request.method == "POST"), status
+
+
+def rows_by_script(sheet) -> bool:
+    """Whether the page sends a sheet's rows as data for its script to draw (a GET of a sheet
+    with tables that can be changed); without the script the page reloads with every row drawn
+    (``?all=1``, fill.html)."""
+    return (request.method == "GET" and not request.args.get("all") and sheet.status != "final"
+            and bool(sheet.exercise.module.tables()))
 
 
 @routes.route("/p/<token>/worksheets/<key>/history", methods=["GET", "POST"])
