@@ -9,8 +9,8 @@ receives every request (start, kind, ms, ok, what went wrong) and every acknowle
 
 Each participant is a phone at a workshop: it opens its personal page (the cookie that check-in
 needs) and its two worksheets, then every ``interval`` seconds autosaves one of them, as
-worksheet.js does (the whole form, then only the changed row once an answer gave the server's
-state; the version it started from, a fresh save key, resent unchanged after a network error), and between two saves, half the time, does one other thing:
+worksheet.js does (the fields outside tables and the changed row: the page knows the server's
+rows; the version it started from, a fresh save key, resent unchanged after a network error), and between two saves, half the time, does one other thing:
 the course page, the agenda, its personal page, a registration on the open seminar (the public
 form with its CSRF token), a QR check-in to a session of the demo course, or its certificate.
 One more user asks for the bare route (``/healthz``) twice a second.
@@ -121,7 +121,7 @@ class Participant(HttpUser):
         found = CSRF.search(page.text)
         self.csrf = found.group(1) if found else state.json()["csrf_token"]
         body = state.json()
-        self.sheets[key] = {"version": body["version"], "state": body.get("state") or {}}
+        self.sheets[key] = {"version": body["version"], "state": body.get("state") or {}, "known": True}
         return True
 
     def save(self) -> None:

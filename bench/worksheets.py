@@ -9,8 +9,8 @@ on 127.0.0.1:5432 (created, then emptied). It registers the participants (11 cou
 course with two exercises: M1 filled by each person alone, M11 filled by each country team
 together, so about 18 people merge their saves into one sheet. Each simulated participant
 opens both pages once (CSRF token, current version), then every `interval` seconds (with jitter)
-types into its own row of both sheets and autosaves, the way worksheet.js does: the whole form at
-first, then (once an answer gave the server's state) the fields outside tables and the changed row,
+types into its own row of both sheets and autosaves, the way worksheet.js does: the fields outside
+tables and the changed row (the page knows the server's rows: it drew them from the data it came with),
 the version it started from, a fresh save key (resent unchanged on a network error).
 
 At the end it reports p50/p95/max save latency and checks, in the database, that every
@@ -96,9 +96,9 @@ def _pairs(items) -> list[tuple[str, str]]:
 
 def autosave_form(sheet: dict, key: str, row_id: str, text: str, csrf: str, save_key: str) -> str:
     """Sheet ``key`` (M1 or M11) as worksheet.js sends it, its own row ``row_id`` holding
-    ``text``: the whole form (every row it knows, ``sheet``: {"version", "state"}) until an
-    answer told it the server's state (``sheet["known"]``), then the fields outside tables and
-    the changed row only."""
+    ``text``: the fields outside tables and the changed row when it knows the server's state
+    (``sheet["known"]``: the page's rows, then each answer's), else the whole form (every row it
+    knows, ``sheet``: {"version", "state"})."""
     table = "actors" if key == "M1" else "actions"
     column = "actor" if key == "M1" else "action"
     state = sheet["state"] or {"fields": {}, "rows": {}}
@@ -148,7 +148,7 @@ class Participant(threading.Thread):
         self.csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', text).group(1)
         status, state = self.request("GET", f"/p/{self.person['token']}/worksheets/{key}/state")
         state = json.loads(state)
-        self.sheets[key] = {"version": state["version"], "state": state.get("state") or {}}
+        self.sheets[key] = {"version": state["version"], "state": state.get("state") or {}, "known": True}
 
     def form(self, key: str, text: str, save_key: str) -> bytes:
         return autosave_form(self.sheets[key], key, self.row, text, self.csrf, save_key).encode()

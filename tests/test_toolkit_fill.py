@@ -476,3 +476,39 @@ def test_a_page_with_the_script_sends_its_rows_as_data_and_without_it_changes_no
     assert response.status_code == 302
     assert {spec.name: sheet_of(exercise, person).answers.get(spec.name) for spec in module.tables()} == \
         {spec.name: before.get(spec.name) for spec in module.tables()}
+
+
+def test_a_light_page_posted_without_its_script_and_refused_shows_and_keeps_every_row(app, client, team):
+    """A browser that ignored the refresh posts the light page (no row in it) after its session
+    ended: the page that comes back shows the sheet's rows, and pressing Save again keeps them."""
+    _course, plan, _indicators, ha, _minh, _sari = team
+    autosave(client, ha, "M11", {**row(0, row_id="r1", action="Draft plan"), **row(1, row_id="r2", action="Train")})
+    light = form_of(client.get(url(ha, "M11")))
+    assert light["delta"] == "1" and "actions-0-row_id" not in light
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        change(light, {"sign_off": "Typed before lunch", "csrf_token": "expired"})
+        refused = client.post(url(ha, "M11"), data=act(light, "save"))
+        assert refused.status_code == 400
+        shown = form_of(refused)
+        assert "delta" not in shown and shown["sign_off"] == "Typed before lunch"
+        assert [shown["actions-0-action"], shown["actions-1-action"]] == ["Draft plan", "Train"]
+        fresh = form_of(without_script(client, url(ha, "M11")))["csrf_token"]
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    again = client.post(url(ha, "M11"), data=act(change(shown, {"csrf_token": fresh}), "save"))
+    assert again.status_code == 302
+    answers = sheet_of(plan, ha).answers
+    assert [r["action"] for r in answers["actions"]] == ["Draft plan", "Train"]
+    assert answers["sign_off"] == "Typed before lunch"
+
+
+def test_a_row_added_without_the_script_is_drawn_on_the_page_itself(client, team):
+    """``?add=`` (after "Add a row" posted before the script ran): the page draws its rows and
+    the new one, so the script, arriving late, does not remove the row being typed into."""
+    _course, _plan, _indicators, ha, _minh, _sari = team
+    autosave(client, ha, "M11", row(0, row_id="r1", action="Draft plan"))
+    page = client.get(url(ha, "M11") + "?add=actions").get_data(as_text=True)
+    assert 'id="sheet-rows"' not in page and 'name="delta"' not in page
+    shown = form_of(client.get(url(ha, "M11") + "?add=actions"))
+    assert shown["actions-0-action"] == "Draft plan" and shown["actions-1-row_id"]

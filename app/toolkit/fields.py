@@ -31,7 +31,8 @@ from .options import option_source
 REGISTRY: dict[str, "FieldType"] = {}
 NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 ROW_ID = re.compile(r"[A-Za-z0-9_-]{1,24}")
-RESERVED = {"row_id", "delete", "csrf_token", "version", "save_key", "action"}  # form's own names
+# the form's own names (``team``, ``delta``: what the page and its script send besides the answers)
+RESERVED = {"row_id", "delete", "csrf_token", "version", "save_key", "action", "team", "delta"}
 RESERVED_COLUMNS = {"row_id", "delete"}  # a table row's own inputs
 
 

@@ -267,6 +267,24 @@ def typed_context(sheet: Worksheet, formdata) -> Context:
     return ctx
 
 
+def with_stored_rows(sheet: Worksheet, formdata) -> MultiDict:
+    """A post of the light page (its rows drawn by its script, ``delta``) that came without them:
+    the sheet's stored rows put in as that page's inputs, so that it reads, and shows back, as a
+    post of the whole form."""
+    module = sheet.exercise.module
+    whole = MultiDict([(name, value) for name, value in formdata.items(multi=True) if name != "delta"])
+    if module is None:
+        return whole
+    rows = posted.state(module, operations.context(sheet), sheet.answers)["rows"]
+    for table, table_rows in rows.items():
+        if posted.row_numbers(whole, table):
+            continue  # (the page never has rows of its own; a hand-made post keeps what it sent)
+        for number, row in enumerate(table_rows):
+            for name, values in row["cells"].items():
+                whole.setlist(f"{table}-{number}-{name}", values)
+    return whole
+
+
 def save_form(sheet: Worksheet, formdata, **options) -> operations.SaveResult:
     """Save what ``formdata`` holds (see :func:`operations.save` for the options)."""
     return operations.save(sheet, read_form(sheet, formdata), **options)

@@ -232,6 +232,15 @@ def test_the_rows_show_with_the_script_without_it_and_in_a_browser_too_old_for_i
         assert first.locator("[data-column=status] select").input_value() == "planned"
         assert first.locator("[data-column=partners] input[value=un_women]").is_checked()
     assert scripted.locator('.row-card[data-row-id="r1"] .row-toggle').inner_text() == "Draft <b>MOHA</b> plan"
+    assert not scripted.get_by_text("Rows not showing?").is_visible()
+    # The script fails to arrive: the table says so and links to the page with every row drawn.
+    broken = new_page()
+    broken.route("**/worksheet.js*", lambda route: route.abort())
+    broken.goto(address)
+    assert not broken.get_by_text("No rows yet").is_visible()
+    broken.get_by_role("link", name="Rows not showing? Open the simple version of this page.").click()
+    broken.wait_for_load_state("load")
+    assert "all=1" in broken.url and cards(broken).count() == 2
     # Without the script, a row typed and saved with the button is kept, and so is the other one.
     plain.locator('.row-card[data-row-id="r2"] [data-column=action] input').fill("Train police officers")
     plain.locator(".save-bar").get_by_role("button", name="Save").click()

@@ -12,6 +12,9 @@
   // select is first used and, for tick lists, on load. Without this script the page loads with
   // every list in full (fill.html).
   function each(list, callback) { Array.prototype.forEach.call(list, callback); }
+  var NOT_WORD = (function () {  // built at run time: a browser without \p{…} still runs the rest
+    try { return new RegExp("[^\\p{L}\\p{N}]", "gu"); } catch (error) { return /[\s.,;:'"()\/-]/g; }
+  })();
   function fullList(element) {  // once per input: "actions-3-status" → #options-actions-status
     if (element.filled || !element.closest(".row-card")) { return null; }
     element.filled = true;
@@ -70,6 +73,7 @@
     applyRows(initial.rows, {});
     applyComputed({rows: initial.computed});
     form.elements.delta.remove();
+    each(form.querySelectorAll("[data-rows-pending]"), function (box) { box.removeAttribute("data-rows-pending"); });
   }
   var synced = fields();  // the form as the server has it
 
@@ -140,7 +144,7 @@
   function prefixOf(table, card) { return table + "-" + card.dataset.index + "-"; }
 
   // --- applying a state: {fields: {name: [values]}, rows: {table: [{row_id, cells}]}} --------------
-  function same(a, b) { return String(a).replace(/[^\p{L}\p{N}]/gu, "") === String(b).replace(/[^\p{L}\p{N}]/gu, ""); }
+  function same(a, b) { return String(a).replace(NOT_WORD, "") === String(b).replace(NOT_WORD, ""); }
   function setValues(name, values) {
     each(byName(name), function (input) {
       if (input.type === "checkbox" || input.type === "radio") { input.checked = values.indexOf(input.value) !== -1; return; }

@@ -33,6 +33,10 @@ def fill(token: str, key: str):
         sheet = operations.find_sheet(exercise, registration) or filling.unsaved_sheet(exercise, registration)
         return page(sheet, registration, add=request.args.get("add"))
     formdata = request.form.copy()
+    if formdata.get("delta") == "1":  # the light page, posted without its script: no row in it
+        formdata = filling.with_stored_rows(
+            operations.find_sheet(exercise, registration) or filling.unsaved_sheet(exercise, registration),
+            formdata)
     try:
         operations.check_team(exercise, registration, formdata.get("team"))
     except operations.TeamChanged as refused:  # nothing saved: the page shows what was typed
@@ -132,10 +136,10 @@ def page(sheet, registration, *, typed=None, formdata=None, result=None, missing
 
 def rows_by_script(sheet) -> bool:
     """Whether the page sends a sheet's rows as data for its script to draw (a GET of a sheet
-    with tables that can be changed); without the script the page reloads with every row drawn
-    (``?all=1``, fill.html)."""
-    return (request.method == "GET" and not request.args.get("all") and sheet.status != "final"
-            and bool(sheet.exercise.module.tables()))
+    with tables that can be changed; not with a row added by a post, ``?add=``); without the
+    script the page reloads with every row drawn (``?all=1``, fill.html)."""
+    return (request.method == "GET" and not request.args.get("all") and not request.args.get("add")
+            and sheet.status != "final" and bool(sheet.exercise.module.tables()))
 
 
 @routes.route("/p/<token>/worksheets/<key>/history", methods=["GET", "POST"])
