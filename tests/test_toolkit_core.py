@@ -86,6 +86,21 @@ def test_merge_keeps_both_sides_and_reports_true_conflicts():
     assert [(c.field, c.mine, c.theirs) for c in conflicts] == [("title", "Plan 2026", "Plan 2025")]
 
 
+def test_merge_changes_none_of_its_inputs():
+    """The stored answers (``theirs``) are the session's committed state: a merge builds anew."""
+    import copy
+
+    base = {"tags": ["a"], "money": {"amount": "1"}, "rows": [{"row_id": "a", "action": "x", "partners": ["p"]}]}
+    theirs = {"tags": ["a", "b"], "money": {"amount": "1"}, "note": "n",
+              "rows": [{"row_id": "a", "action": "y", "partners": ["p"]}, {"row_id": "b", "action": "z"}]}
+    mine = {"tags": ["c"], "money": {"amount": "2"}, "note": "m",
+            "rows": [{"row_id": "a", "action": "x", "partners": ["p", "q"]}, {"row_id": "c", "action": "w"}]}
+    inputs = copy.deepcopy((base, mine, theirs))
+    result, _conflicts = merge({"rows"}, base, mine, theirs)
+    result["rows"][0]["action"] = "changed afterwards"
+    assert (base, mine, theirs) == inputs
+
+
 def test_a_row_deleted_by_one_and_edited_by_the_other_is_kept():
     base = {"rows": [{"row_id": "a", "action": "x"}]}
     result, conflicts = merge({"rows"}, base, {"rows": []}, {"rows": [{"row_id": "a", "action": "y"}]})

@@ -8,7 +8,6 @@ saving sees what changed and chooses (or keeps both).
 """
 from __future__ import annotations
 
-from copy import deepcopy
 from dataclasses import dataclass
 
 
@@ -27,7 +26,8 @@ class Conflict:
 
 def merge(tables: set[str], base: dict, mine: dict, theirs: dict) -> tuple[dict, list[Conflict]]:
     """Merge ``mine`` (started from ``base``) into ``theirs``; ``tables`` names the table fields."""
-    result, conflicts = deepcopy(theirs), []
+    # a new top level; what it shares with ``theirs`` (rows, lists) is replaced, never changed
+    result, conflicts = dict(theirs), []
     for name in sorted(set(base) | set(mine) | set(theirs)):
         if name not in mine:
             continue  # the save does not carry this field (e.g. a column its form lacks)
