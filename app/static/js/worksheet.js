@@ -345,9 +345,10 @@
 
   // --- saving -------------------------------------------------------------------------------
   // A save sends every field outside tables but only the rows that differ from the server's
-  // state at the version it starts from (``known``, set from each applied answer), and the ids
-  // of rows removed since; the server takes the other rows from that version. Until the first
-  // answer (or after a page that answered a post) there is no such state: the whole form goes.
+  // state at the version it starts from (``known``: the rows the page came with, then each
+  // applied answer's), and the ids of rows removed since; the server takes the other rows from
+  // that version. Without such a state (a page answering a post, a draft restored from an
+  // earlier version) the whole form goes.
   var known = null, knownAt = null;  // {table: {row_id: its cells as text}} at version knownAt
   function cellsText(cells) {
     return JSON.stringify(Object.keys(cells).sort().filter(function (name) {
