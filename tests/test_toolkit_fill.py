@@ -512,3 +512,23 @@ def test_a_row_added_without_the_script_is_drawn_on_the_page_itself(client, team
     assert 'id="sheet-rows"' not in page and 'name="delta"' not in page
     shown = form_of(client.get(url(ha, "M11") + "?add=actions"))
     assert shown["actions-0-action"] == "Draft plan" and shown["actions-1-row_id"]
+
+
+def test_a_light_page_post_takes_the_rows_it_showed_and_keeps_what_it_sent_and_a_teammates_edits(client, team):
+    """The rows put into a post of the light page are those of the version it showed: a row the
+    teammate removed or changed since stays as the teammate left it; a row the post did carry
+    (a page whose script stopped half-way) is saved as sent and the others are kept."""
+    _course, plan, _indicators, ha, minh, _sari = team
+    autosave(client, ha, "M11", {**row(0, row_id="r1", action="Draft plan"), **row(1, row_id="r2", action="Train")})
+    light = form_of(client.get(url(ha, "M11")))  # at version 1
+    autosave(client, minh, "M11", row(0, row_id="r1", action="Draft the plan"), version=1)  # r2 removed, r1 edited
+    saved = client.post(url(ha, "M11"), data=act(change(light, {"sign_off": "Hà"}), "save"))
+    assert saved.status_code == 302
+    answers = sheet_of(plan, ha).answers
+    assert [r["action"] for r in answers["actions"]] == ["Draft the plan"] and answers["sign_off"] == "Hà"
+    half = form_of(client.get(url(ha, "M11")))  # at version 3, one row: r1
+    autosave(client, minh, "M11", {**row(0, row_id="r1", action="Draft the plan"), **row(1, row_id="r3", action="Visit")},
+             version=3)
+    half.update({**row(7, row_id="r1", action="Draft the MOHA plan")})
+    client.post(url(ha, "M11"), data=act(half, "save"))
+    assert [r["action"] for r in sheet_of(plan, ha).answers["actions"]] == ["Draft the MOHA plan", "Visit"]

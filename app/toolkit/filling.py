@@ -267,21 +267,30 @@ def typed_context(sheet: Worksheet, formdata) -> Context:
     return ctx
 
 
-def with_stored_rows(sheet: Worksheet, formdata) -> MultiDict:
+def with_stored_rows(sheet: Worksheet, formdata, version: int | None) -> MultiDict:
     """A post of the light page (its rows drawn by its script, ``delta``) that came without them:
-    the sheet's stored rows put in as that page's inputs, so that it reads, and shows back, as a
-    post of the whole form."""
+    the rows of the version the page showed (``version``; else the stored ones) put in as its
+    inputs, but those it sent or names as removed, so that the post reads, and shows back, as a
+    post of the whole form (and merges as one: rows a teammate changed since stay theirs)."""
     module = sheet.exercise.module
-    whole = MultiDict([(name, value) for name, value in formdata.items(multi=True) if name != "delta"])
+    whole = MultiDict([(name, value) for name, value in formdata.items(multi=True)
+                       if name != "delta" and not name.endswith("-removed")])
     if module is None:
         return whole
-    rows = posted.state(module, operations.context(sheet), sheet.answers)["rows"]
+    shown = (operations.revision_answers(sheet, version) if sheet.id is not None and version is not None
+             else None)
+    rows = posted.state(module, operations.context(sheet), sheet.answers if shown is None else shown)["rows"]
     for table, table_rows in rows.items():
-        if posted.row_numbers(whole, table):
-            continue  # (the page never has rows of its own; a hand-made post keeps what it sent)
-        for number, row in enumerate(table_rows):
+        numbers = posted.row_numbers(whole, table)
+        skip = {whole.get(f"{table}-{number}-row_id") for number in numbers}
+        skip.update(formdata.getlist(f"{table}-removed"))
+        number = max(numbers, default=-1) + 1
+        for row in table_rows:
+            if row["row_id"] in skip:
+                continue
             for name, values in row["cells"].items():
                 whole.setlist(f"{table}-{number}-{name}", values)
+            number += 1
     return whole
 
 

@@ -33,16 +33,16 @@ def fill(token: str, key: str):
         sheet = operations.find_sheet(exercise, registration) or filling.unsaved_sheet(exercise, registration)
         return page(sheet, registration, add=request.args.get("add"))
     formdata = request.form.copy()
-    if formdata.get("delta") == "1":  # the light page, posted without its script: no row in it
-        formdata = filling.with_stored_rows(
-            operations.find_sheet(exercise, registration) or filling.unsaved_sheet(exercise, registration),
-            formdata)
     try:
         operations.check_team(exercise, registration, formdata.get("team"))
     except operations.TeamChanged as refused:  # nothing saved: the page shows what was typed
         sheet = operations.find_sheet(exercise, registration) or filling.unsaved_sheet(exercise, registration)
         return page(sheet, registration, notice=str(refused), kept=filling.typed_context(sheet, formdata),
                     status=409)
+    if formdata.get("delta") == "1":  # the light page, posted without its script: no row in it
+        formdata = filling.with_stored_rows(
+            operations.find_sheet(exercise, registration) or filling.unsaved_sheet(exercise, registration),
+            formdata, number(formdata.get("version")))
     sheet = operations.sheet_for(exercise, registration)
     action, _colon, target = formdata.get("action", "save").partition(":")
     if not csrf_ok():
