@@ -33,6 +33,8 @@ from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
+from support import grow_team_sheet
+
 COURSE = "/courses/jakarta-2025-wps/"
 PAGES = ["/", COURSE, COURSE + "?lang=vi", "/login"]
 BARE = "/healthz"
@@ -221,24 +223,6 @@ def in_process(pages: list[str], requests: int) -> None:
         print(f"{label[:48]:48} {cpu_ms:8.2f} {len(sent) // requests:5d} {cpu_ms / bare_ms:7.1f}"
               f" {len(response.get_data()) / 1000:8.1f}")
 
-
-def grow_team_sheet(person, key: str, rows: int) -> None:
-    """``person``'s team sheet of module ``key`` grown to ``rows`` rows (copies of its first)."""
-    import sqlalchemy as sa
-
-    from app.extensions import db
-    from app.toolkit import forms, operations
-    from app.toolkit.models import Exercise
-
-    exercise = db.session.scalar(sa.select(Exercise).where(Exercise.course_id == person.course_id,
-                                                           Exercise.module_key == key))
-    sheet = operations.sheet_for(exercise, person)
-    table = exercise.module.tables()[0].name
-    grown = list(sheet.answers.get(table) or [])
-    while len(grown) < rows:
-        grown.append({**grown[0], "row_id": forms.new_row_id()})
-    operations.record(sheet, {**sheet.answers, table: grown}, base_version=sheet.version, registration=person)
-    db.session.commit()
 
 
 def main() -> None:

@@ -33,3 +33,24 @@ def latency(client, path: str, requests: int, warm_up: int = 3) -> tuple[float, 
         samples.append(time.perf_counter() - started)
     samples.sort()
     return statistics.median(samples) * 1000, samples[int(len(samples) * 0.95) - 1] * 1000
+
+
+def grow_team_sheet(person, key: str, rows: int):
+    """``person``'s team sheet of module ``key`` grown to ``rows`` rows (copies of its first),
+    saved and committed; returns the sheet."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.toolkit import forms, operations
+    from app.toolkit.models import Exercise
+
+    exercise = db.session.scalar(sa.select(Exercise).where(Exercise.course_id == person.course_id,
+                                                           Exercise.module_key == key))
+    sheet = operations.sheet_for(exercise, person)
+    table = exercise.module.tables()[0].name
+    grown = list(sheet.answers.get(table) or [])
+    while len(grown) < rows:
+        grown.append({**grown[0], "row_id": forms.new_row_id()})
+    operations.record(sheet, {**sheet.answers, table: grown}, base_version=sheet.version, registration=person)
+    db.session.commit()
+    return sheet

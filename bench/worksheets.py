@@ -40,7 +40,7 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode
 
-from support import database_url
+from support import database_url, grow_team_sheet
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -280,8 +280,7 @@ def save_cpu(url: str, saves: int = 40) -> tuple[float, float]:
     from app.demo import SLUG
     from app.extensions import db
     from app.registrations.models import Registration
-    from app.toolkit import forms, operations, posted
-    from app.toolkit.models import Exercise
+    from app.toolkit import operations, posted
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
                       "PDF_CACHE_FOLDER": tempfile.mkdtemp()})
@@ -290,16 +289,8 @@ def save_cpu(url: str, saves: int = 40) -> tuple[float, float]:
         person = db.session.scalar(sa.select(Registration).join(Course).where(
             Course.slug == SLUG, Registration.status == "approved", Registration.country == "VN")
             .order_by(Registration.id))
-        exercise = db.session.scalar(sa.select(Exercise).join(Course).where(
-            Course.slug == SLUG, Exercise.module_key == "M11"))
-        sheet = operations.sheet_for(exercise, person)
-        rows = list(sheet.answers.get("actions") or [])
-        while len(rows) < 19:
-            rows.append({**rows[0], "row_id": forms.new_row_id()})
-        operations.record(sheet, {**sheet.answers, "actions": rows}, base_version=sheet.version,
-                          registration=person)
-        db.session.commit()
-        state = posted.state(exercise.module, operations.context(sheet), sheet.answers)
+        sheet = grow_team_sheet(person, "M11", 19)
+        state = posted.state(sheet.exercise.module, operations.context(sheet), sheet.answers)
         token, version = person.token, sheet.version
     fields = [(name, value) for name, values in state["fields"].items() for value in values]
     rows = {}  # the page's inputs of each row

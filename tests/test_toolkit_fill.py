@@ -1,7 +1,6 @@
 """Participants fill worksheets through their personal link: without JavaScript (plain posts)
 and through the autosave endpoint the page's script uses."""
 import html
-import json
 import re
 import time
 from datetime import date, time as clock
@@ -447,88 +446,3 @@ def test_every_module_shows_its_answers_in_its_form_and_reads_them_back_unchange
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     stored = semantic(sheet_of(exercise, person).answers)
     assert stored == expected
-
-
-@pytest.mark.parametrize("key", [key for key, module in modules().items() if module.tables()])
-def test_a_page_with_the_script_sends_its_rows_as_data_and_without_it_changes_no_row(
-        client, make_course, make_registration, make_exercise, key):
-    """The light page: no row drawn, each row's inputs as the script sets them (a save's answer
-    gives the same); posted as it is (a browser that ignored the refresh), no row changes."""
-    from app.toolkit import posted
-
-    module = modules()[key]
-    course = make_course()
-    exercise = make_exercise(course, key, mode="team")
-    person = make_registration(course, country=module.example.get("country") or "VN")
-    sheet = operations.sheet_for(exercise, person)
-    operations.record(sheet, stored_answers(module, module.example["answers"]), base_version=0,
-                      registration=person)
-    db.session.commit()
-    page = client.get(url(person, key)).get_data(as_text=True)
-    data = json.loads(html.unescape(re.search(r'<script type="application/json" id="sheet-rows">(.*?)</script>',
-                                              page).group(1)))
-    with client.application.test_request_context():
-        state = posted.state(module, operations.context(sheet), sheet.answers)
-    assert data["rows"] == state["rows"] and any(data["rows"].values())
-    assert not re.search(r'name="[a-z0-9_]+-\d+-', page)  # no row's input in the page
-    before = sheet_of(exercise, person).answers
-    response = client.post(url(person, key), data=act(form_of(client.get(url(person, key))), "save"))
-    assert response.status_code == 302
-    assert {spec.name: sheet_of(exercise, person).answers.get(spec.name) for spec in module.tables()} == \
-        {spec.name: before.get(spec.name) for spec in module.tables()}
-
-
-def test_a_light_page_posted_without_its_script_and_refused_shows_and_keeps_every_row(app, client, team):
-    """A browser that ignored the refresh posts the light page (no row in it) after its session
-    ended: the page that comes back shows the sheet's rows, and pressing Save again keeps them."""
-    _course, plan, _indicators, ha, _minh, _sari = team
-    autosave(client, ha, "M11", {**row(0, row_id="r1", action="Draft plan"), **row(1, row_id="r2", action="Train")})
-    light = form_of(client.get(url(ha, "M11")))
-    assert light["delta"] == "1" and "actions-0-row_id" not in light
-    app.config["WTF_CSRF_ENABLED"] = True
-    try:
-        change(light, {"sign_off": "Typed before lunch", "csrf_token": "expired"})
-        refused = client.post(url(ha, "M11"), data=act(light, "save"))
-        assert refused.status_code == 400
-        shown = form_of(refused)
-        assert "delta" not in shown and shown["sign_off"] == "Typed before lunch"
-        assert [shown["actions-0-action"], shown["actions-1-action"]] == ["Draft plan", "Train"]
-        fresh = form_of(without_script(client, url(ha, "M11")))["csrf_token"]
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = False
-    again = client.post(url(ha, "M11"), data=act(change(shown, {"csrf_token": fresh}), "save"))
-    assert again.status_code == 302
-    answers = sheet_of(plan, ha).answers
-    assert [r["action"] for r in answers["actions"]] == ["Draft plan", "Train"]
-    assert answers["sign_off"] == "Typed before lunch"
-
-
-def test_a_row_added_without_the_script_is_drawn_on_the_page_itself(client, team):
-    """``?add=`` (after "Add a row" posted before the script ran): the page draws its rows and
-    the new one, so the script, arriving late, does not remove the row being typed into."""
-    _course, _plan, _indicators, ha, _minh, _sari = team
-    autosave(client, ha, "M11", row(0, row_id="r1", action="Draft plan"))
-    page = client.get(url(ha, "M11") + "?add=actions").get_data(as_text=True)
-    assert 'id="sheet-rows"' not in page and 'name="delta"' not in page
-    shown = form_of(client.get(url(ha, "M11") + "?add=actions"))
-    assert shown["actions-0-action"] == "Draft plan" and shown["actions-1-row_id"]
-
-
-def test_a_light_page_post_takes_the_rows_it_showed_and_keeps_what_it_sent_and_a_teammates_edits(client, team):
-    """The rows put into a post of the light page are those of the version it showed: a row the
-    teammate removed or changed since stays as the teammate left it; a row the post did carry
-    (a page whose script stopped half-way) is saved as sent and the others are kept."""
-    _course, plan, _indicators, ha, minh, _sari = team
-    autosave(client, ha, "M11", {**row(0, row_id="r1", action="Draft plan"), **row(1, row_id="r2", action="Train")})
-    light = form_of(client.get(url(ha, "M11")))  # at version 1
-    autosave(client, minh, "M11", row(0, row_id="r1", action="Draft the plan"), version=1)  # r2 removed, r1 edited
-    saved = client.post(url(ha, "M11"), data=act(change(light, {"sign_off": "Hà"}), "save"))
-    assert saved.status_code == 302
-    answers = sheet_of(plan, ha).answers
-    assert [r["action"] for r in answers["actions"]] == ["Draft the plan"] and answers["sign_off"] == "Hà"
-    half = form_of(client.get(url(ha, "M11")))  # at version 3, one row: r1
-    autosave(client, minh, "M11", {**row(0, row_id="r1", action="Draft the plan"), **row(1, row_id="r3", action="Visit")},
-             version=3)
-    half.update({**row(7, row_id="r1", action="Draft the MOHA plan")})
-    client.post(url(ha, "M11"), data=act(half, "save"))
-    assert [r["action"] for r in sheet_of(plan, ha).answers["actions"]] == ["Draft the MOHA plan", "Visit"]

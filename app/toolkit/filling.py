@@ -77,12 +77,7 @@ def locate(form, cell: tuple):
 
 def typed_names(module: Module, formdata) -> dict[str, list[int]]:
     """Each table's row numbers as the page sent them (the form renumbers them 0, 1, 2…)."""
-    numbers = {}
-    for spec in module.tables():
-        pattern = re.compile(rf"{re.escape(spec.name)}-(\d+)-")
-        numbers[spec.name] = sorted({int(found.group(1)) for key in formdata.keys()
-                                     if (found := pattern.match(key))})
-    return numbers
+    return {spec.name: posted.row_numbers(formdata, spec.name) for spec in module.tables()}
 
 
 def page_errors(module: Module, formdata, errors: dict) -> dict[str, list[str]]:

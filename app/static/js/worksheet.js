@@ -12,6 +12,7 @@
   // select is first used and, for tick lists, on load. Without this script the page loads with
   // every list in full (fill.html).
   function each(list, callback) { Array.prototype.forEach.call(list, callback); }
+  var ROW_INPUT = /^([a-z0-9_]+)-(\d+)-(.+)$/;  // a row's input: table, the row's number, the cell
   var NOT_WORD = (function () {  // built at run time: a browser without \p{…} still runs the rest
     try { return new RegExp("[^\\p{L}\\p{N}]", "gu"); } catch (error) { return /[\s.,;:'"()\/-]/g; }
   })();
@@ -192,7 +193,7 @@
     var state = {fields: {}, rows: {}}, rows = {};
     each(form.querySelectorAll("[data-table]"), function (box) { state.rows[box.dataset.table] = []; });
     new URLSearchParams(encoded).forEach(function (value, name) {
-      var match = /^([a-z0-9_]+)-(\d+)-(.+)$/.exec(name);
+      var match = ROW_INPUT.exec(name);
       if (match && state.rows[match[1]]) {
         var id = match[1] + "-" + match[2];
         if (!rows[id]) { rows[id] = {row_id: "", cells: {}}; state.rows[match[1]].push(rows[id]); }
@@ -337,7 +338,7 @@
   // The values ``state`` holds for the input ``name`` of this page, or null.
   function valuesIn(state, name) {
     if (state.fields[name]) { return state.fields[name]; }
-    var match = /^([a-z0-9_]+)-(\d+)-(.+)$/.exec(name), box = match && tableBox(match[1]);
+    var match = ROW_INPUT.exec(name), box = match && tableBox(match[1]);
     var card = box && box.querySelector('.row-card[data-index="' + match[2] + '"]');
     var row = card && (state.rows[match[1]] || []).find(function (one) { return one.row_id === card.dataset.rowId; });
     return row ? row.cells[match[3]] || [] : null;
@@ -366,7 +367,7 @@
   function changedOnly(params) {
     var kept = new URLSearchParams(), rows = Object.create(null), present = Object.create(null);
     params.forEach(function (value, name) {
-      var match = /^([a-z0-9_]+)-(\d+)-(.+)$/.exec(name);
+      var match = ROW_INPUT.exec(name);
       if (!match || !known[match[1]]) { kept.append(name, value); return; }
       var prefix = match[1] + "-" + match[2];
       var row = rows[prefix] = rows[prefix] || {table: match[1], id: "", pairs: [], cells: {}};
