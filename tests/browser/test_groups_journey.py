@@ -5,6 +5,7 @@ group's sheet if they return to it."""
 import pytest
 import sqlalchemy as sa
 
+from app.database import write_lock_at_begin
 from app.extensions import db
 from app.groups import operations as groups
 from app.registrations.models import Registration, WorkingGroup
@@ -80,13 +81,20 @@ def test_a_participant_moved_while_typing_keeps_what_they_typed(live_server, new
                                                              Worksheet.group_id == group_id))
         return sheet.answers.get("top_priorities") if sheet else None
 
+    def move(group) -> None:
+        """The trainer moves her, as a POST does on SQLite: the write lock taken first (a read
+        snapshot of this test's cannot become a write once the server has committed since)."""
+        db.session.commit()
+        with write_lock_at_begin(True):
+            groups.assign(course, {ha.id: group.id})
+            db.session.commit()
+
     page = new_page()
     url = f"{live_server}/p/{ha.token}/worksheets/M11"
     page.goto(url)
     page.fill("#top_priorities", "1. Train the provinces")
     wait_until(lambda: saved(red.id) == "1. Train the provinces")
-    groups.assign(course, {ha.id: mekong.id})  # the trainer moves her while she types
-    db.session.commit()
+    move(mekong)  # the trainer moves her while she types
     page.fill("#top_priorities", "1. Train the provinces 2. Budget it")
     wait_until(lambda: "Your team changed while you were editing" in page.inner_text("#save-status"))
     assert page.input_value("#top_priorities") == "1. Train the provinces 2. Budget it"  # kept on the page
@@ -95,8 +103,7 @@ def test_a_participant_moved_while_typing_keeps_what_they_typed(live_server, new
     page.reload()  # her new group's sheet, without the other group's draft in it
     assert "Mekong" in page.inner_text("details.team summary")
     assert page.input_value("#top_priorities") == ""
-    groups.assign(course, {ha.id: red.id})  # moved back: the draft kept on the device comes back
-    db.session.commit()
+    move(red)  # moved back: the draft kept on the device comes back
     page.reload()
     wait_until(lambda: saved(red.id) == "1. Train the provinces 2. Budget it")
     assert "Restored your unsaved changes" in page.inner_text("#save-status")
