@@ -101,6 +101,35 @@ def test_merge_changes_none_of_its_inputs():
     assert (base, mine, theirs) == inputs
 
 
+def test_ticks_in_another_order_are_no_change():
+    """A form posts ticks in the options' order: the stored order stays, no new version."""
+    theirs = {"groups": ["girls", "women"], "rows": [{"row_id": "a", "partners": ["q", "p"]}]}
+    mine = {"groups": ["women", "girls"], "rows": [{"row_id": "a", "partners": ["p", "q"]}]}
+    result, conflicts = merge({"rows"}, theirs, mine, theirs)
+    assert result == theirs and not conflicts
+    result, conflicts = merge({"rows"}, theirs, {"groups": ["women"]}, theirs)
+    assert result["groups"] == ["women"] and not conflicts  # an untick is still a change
+
+
+def test_saving_an_unchanged_sheet_stores_no_version(app, make_course, make_registration, make_exercise):
+    course = make_course()
+    exercise = make_exercise(course, "M2")
+    ha = make_registration(course)
+    stored = ["displaced_women", "women"]  # not the options' order (women comes first there)
+    with app.test_request_context(method="POST"):
+        sheet = operations.sheet_for(exercise, ha)
+        first = filling.save_form(sheet, MultiDict([("affected_groups", group) for group in stored]),
+                                  base_version=0, registration=ha)
+        sheet.answers = {**sheet.answers, "affected_groups": stored}  # as an older save kept it
+        db.session.commit()
+        again = filling.save_form(sheet, MultiDict([("affected_groups", "women"),
+                                                    ("affected_groups", "displaced_women")]),
+                                  base_version=first.version, registration=ha)
+        db.session.commit()
+    assert not again.recorded and sheet.version == first.version == 1
+    assert count(WorksheetRevision) == 1
+
+
 def test_a_row_deleted_by_one_and_edited_by_the_other_is_kept():
     base = {"rows": [{"row_id": "a", "action": "x"}]}
     result, conflicts = merge({"rows"}, base, {"rows": []}, {"rows": [{"row_id": "a", "action": "y"}]})

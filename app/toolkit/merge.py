@@ -58,6 +58,10 @@ _CONFLICT = object()
 
 
 def _same(a, b) -> bool:
+    """Whether two answers are the same; ticks (a list of choices) in any order are: a form
+    posts them in the options' order, whatever order they were stored in."""
+    if isinstance(a, list) and isinstance(b, list) and all(isinstance(v, str) for v in a + b):
+        return sorted(a) == sorted(b)
     return (a in _EMPTY and b in _EMPTY) or a == b
 
 
