@@ -62,6 +62,8 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         PDF_CACHE_FOLDER=env.get("PDF_CACHE_FOLDER") or str(instance / "cache" / "pdf"),
         PDF_CACHE_MAX_BYTES=int(env.get("PDF_CACHE_MAX_MB", 500)) * 1024 * 1024,
         PDF_CACHE_MAX_AGE_DAYS=int(env.get("PDF_CACHE_MAX_AGE_DAYS", 30)),
+        # Seconds a request waits for a country pack being rendered before "being prepared".
+        PDF_WAIT_SECONDS=float(env.get("PDF_WAIT_SECONDS", 2)),
         # Sessions: HttpOnly always; Secure once the app is served over TLS.
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -25,9 +25,10 @@ from .extensions import db
 log = logging.getLogger(__name__)
 QUEUE = "lokakarya"
 PENDING = "lokakarya.jobs_pending"  # session.info key: jobs asked for in this transaction
-# Separate lanes: a long bulk issue must not hold emails back.
+# Separate lanes: a long bulk issue must not hold emails back; documents render one at a time.
 _lanes = {"default": ThreadPoolExecutor(max_workers=2, thread_name_prefix="lokakarya-job"),
-          "mail": ThreadPoolExecutor(max_workers=1, thread_name_prefix="lokakarya-mail")}
+          "mail": ThreadPoolExecutor(max_workers=1, thread_name_prefix="lokakarya-mail"),
+          "documents": ThreadPoolExecutor(max_workers=1, thread_name_prefix="lokakarya-document")}
 _local_jobs: dict[str, Future] = {}
 WORKER_ENTRY = "app.worker.run"  # by name: the worker's module imports the app factory
 
@@ -94,14 +95,19 @@ def enqueue(function: str, *args, lane: str = "default", fallback: bool = False)
             if not fallback:
                 raise _unavailable(exc) from exc
             log.warning("Redis does not answer (%s): running %s in this process", exc, function)
-    app = current_app._get_current_object()
     if len(_local_jobs) > 500:  # forget finished ones: their outcome lives in the database
         for done in [k for k, future in list(_local_jobs.items()) if future.done()]:
             _local_jobs.pop(done, None)
     job_id = uuid.uuid4().hex
-    future = _lanes[lane].submit(run_with, app, function, args, logs.request_id())
-    _local_jobs[job_id] = future
+    _local_jobs[job_id] = in_this_process(function, *args, lane=lane)
     return job_id
+
+
+def in_this_process(function: str, *args, lane: str = "default") -> Future:
+    """Run ``function`` on a thread of this process, with or without Redis: for work whose
+    outcome stays on this machine (a PDF into the machine's cache). Returns its future."""
+    app = current_app._get_current_object()
+    return _lanes[lane].submit(run_with, app, function, args, logs.request_id())
 
 
 def after_commit(function: str, *args, lane: str = "default", fallback: bool = False,

@@ -245,7 +245,7 @@ def pack_time(url: str) -> float:
     import sqlalchemy as sa
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SERVER_NAME": "127.0.0.1:5000",
-                      "PDF_CACHE_FOLDER": tempfile.mkdtemp()})
+                      "PDF_CACHE_FOLDER": tempfile.mkdtemp(), "PDF_WAIT_SECONDS": 60})
     with app.app_context():
         from app.demo import seed
 

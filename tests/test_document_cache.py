@@ -16,7 +16,7 @@ from app.i18n.multilingual import MultilingualText
 from app.organisations import logos
 from app.organisations.models import Organisation
 from app.pdf import cache
-from app.toolkit import operations as toolkit
+from app.toolkit import documents, operations as toolkit
 from app.toolkit.modules import get
 
 
@@ -186,6 +186,53 @@ def test_the_country_pack_is_cached_and_follows_saves(client, course, db, sheet)
                    registration=sheet.registration)
     db.session.commit()
     assert "Provincial women's union" in text(client.get(url).data) and renders.since() == 1
+
+
+def pack_jobs_done(seconds: float = 60) -> None:
+    deadline = clock.monotonic() + seconds
+    while cache._started and clock.monotonic() < deadline:
+        clock.sleep(0.05)
+    assert not cache._started, "the pack's job did not finish"
+
+
+def test_a_pack_is_rendered_by_a_job_and_the_browser_comes_back_for_it(app, client, course, sheet,
+                                                                      monkeypatch):
+    """No request thread lays a pack out: past PDF_WAIT_SECONDS the page says it is being
+    prepared and asks again; the job renders it once, on the documents thread."""
+    url = f"/p/{sheet.registration.token}/worksheets/pack.pdf?lang=vi"
+    threads, real = [], documents.country_pack_pdf
+
+    def recorded(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(documents, "country_pack_pdf", recorded)
+    monkeypatch.setitem(app.config, "PDF_WAIT_SECONDS", 0)
+    first, again = client.get(url), client.get(url)  # the second finds the job under way
+    assert first.status_code == 202 and first.headers["Retry-After"] == "2"
+    assert first.headers["Cache-Control"] == "no-store"
+    page = first.get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="2">' in page and 'lang="vi"' in page
+    assert "<title>Đang chuẩn bị tệp PDF" in page  # the reader's language
+    pack_jobs_done()
+    ready = client.get(url)
+    assert ready.status_code == 200 and whole(ready.data) and "Women's Union" in text(ready.data)
+    assert len(threads) == 1 and threads[0].startswith("lokakarya-document")
+    assert again.status_code in (200, 202)
+
+
+def test_a_pack_job_that_fails_is_reported_and_tried_again(client, course, sheet, monkeypatch):
+    url = f"/p/{sheet.registration.token}/worksheets/pack.pdf?lang=en"
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the renderer stopped")
+
+    monkeypatch.setattr(documents, "country_pack_pdf", broken)
+    with pytest.raises(RuntimeError, match="renderer stopped"):  # the request's 500 page
+        client.get(url)
+    assert not cache._started
+    monkeypatch.undo()
+    assert whole(client.get(url).data)
 
 
 def test_a_blank_handout_is_cached_per_course_and_language(client, course, db, sheet):

@@ -17,6 +17,11 @@ first renders. Files are written aside and moved into place (``os.replace``), so
 whole file or none; a file that is not a whole PDF is never served. Old entries are removed once
 the folder grows past ``PDF_CACHE_MAX_BYTES`` (least recently served first) or were not served
 for ``PDF_CACHE_MAX_AGE_DAYS``.
+
+A heavy document (a country pack) is not rendered by the request that asks for it: with
+:func:`get_or_start` a job renders it on a thread of this process (one document at a time) while
+the request waits up to ``PDF_WAIT_SECONDS``; past that the view answers "being prepared" and the
+browser asks again.
 """
 from __future__ import annotations
 
@@ -29,6 +34,7 @@ import threading
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future
 from contextlib import contextmanager
 from functools import cache, reduce
 from importlib import metadata
@@ -38,6 +44,7 @@ from typing import BinaryIO
 import sqlalchemy as sa
 from flask import current_app
 
+from .. import jobs
 from ..extensions import db
 from ..paths import ROOT
 
@@ -127,6 +134,37 @@ def get_or_render(name: str, render: Callable[[], bytes], kind: str = "pdf") -> 
             atomic_write(path, data)
     trim()
     return path
+
+
+_started: dict[str, Future] = {}  # documents being rendered by a job of this process, by key
+_started_lock = threading.RLock()
+
+
+def get_or_start(name: str, job: str, *args) -> Path | None:
+    """The file of key ``name`` from the cache; else the one ``job`` makes (a dotted path, called
+    with ``args`` on this process's document thread; it returns the path of the file it made:
+    a newer key's if what the document shows changed meanwhile). The job is started here unless
+    it runs already; None if it is not done within ``PDF_WAIT_SECONDS`` (ask again later). What
+    the job raised is raised here, and the next request starts it again."""
+    path = path_of(name)
+    if complete(path):
+        _touch(path)
+        return path
+    with _started_lock:
+        future = _started.get(name)
+        if future is None:
+            future = _started[name] = jobs.in_this_process(job, *args, lane="documents")
+            future.add_done_callback(lambda done: _forget_started(name, done))
+    try:
+        return Path(future.result(timeout=current_app.config["PDF_WAIT_SECONDS"]))
+    except TimeoutError:
+        return None
+
+
+def _forget_started(name: str, done: Future) -> None:
+    with _started_lock:
+        if _started.get(name) is done:
+            del _started[name]
 
 
 def complete(path: Path) -> bool:

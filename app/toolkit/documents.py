@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from babel.dates import format_date, format_time
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import get_locale
 from markupsafe import Markup
 
@@ -300,9 +300,12 @@ def _content(sheets: bool):
 def _cached(course: Course | None, kind: str, render: Callable[[], bytes], *parts,
             sheets: bool = True) -> Path:
     """A worksheet PDF of ``course`` from the cache: rendered once per content and language."""
+    return cache.get_or_render(_key(course, kind, *parts, sheets=sheets), render, "worksheet")
+
+
+def _key(course: Course | None, kind: str, *parts, sheets: bool = True) -> str:
     content = cache.content(_content(sheets), course_id=course.id) if course is not None else None
-    key = cache.key("toolkit", kind, current_language(), *parts, content)
-    return cache.get_or_render(key, render, "worksheet")
+    return cache.key("toolkit", kind, current_language(), *parts, content)
 
 
 def sheet_file(exercise: Exercise, sheet: Worksheet | None, owner,
@@ -322,11 +325,27 @@ def blank_file(module: Module, course: Course | None = None) -> Path:
     return _cached(course, "blank", lambda: blank_pdf(module, course), module.key, sheets=False)
 
 
-def pack_file(course: Course, country: str, only: Registration | None = None) -> Path:
-    """:func:`country_pack_pdf` from the cache."""
-    return _cached(course, "pack", lambda: country_pack_pdf(course, country, only), country,
-                   only.id if only is not None else None,
-                   only.certificate_language if only is not None else None)
+def pack_file(course: Course, country: str, only: Registration | None = None) -> Path | None:
+    """:func:`country_pack_pdf` from the cache, or None while a job renders it (a pack takes
+    about a second: :func:`app.pdf.cache.get_or_start` waits a little for it, not longer)."""
+    return cache.get_or_start(_key(course, "pack", *_pack_parts(country, only)),
+                              "app.toolkit.documents.render_pack", course.id, country,
+                              only.id if only is not None else None, current_language())
+
+
+def render_pack(course_id: int, country: str, registration_id: int | None, language: str) -> str:
+    """The job of :func:`pack_file`: the pack rendered into the cache in ``language`` (the
+    request's); the path of its file."""
+    with current_app.test_request_context("/"), use_language(language):
+        course = db.session.get(Course, course_id)
+        only = db.session.get(Registration, registration_id) if registration_id is not None else None
+        return str(_cached(course, "pack", lambda: country_pack_pdf(course, country, only),
+                           *_pack_parts(country, only)))
+
+
+def _pack_parts(country: str, only: Registration | None) -> tuple:
+    return country, only.id if only is not None else None, \
+        only.certificate_language if only is not None else None
 
 
 def type_label(spec) -> str:

@@ -3,7 +3,7 @@ kept in the app's storage (:func:`stored_file_response`)."""
 import mimetypes
 from pathlib import Path
 
-from flask import Response, abort, current_app, redirect, request, send_file
+from flask import Response, abort, current_app, redirect, render_template, request, send_file
 from werkzeug.utils import secure_filename
 
 from ..pdf.cache import etag_of
@@ -33,6 +33,15 @@ def stored_pdf_response(path: Path, filename: str, *, private: bool = False) -> 
     response = send_file(path, mimetype="application/pdf", download_name=secure_filename(filename),
                          etag=etag_of(path), conditional=True)
     response.headers["Cache-Control"] = _revalidated(private)
+    return response
+
+
+def preparing_response(retry: int = 2) -> Response:
+    """"The PDF is being prepared" (202): the page asks for the same address again in ``retry``
+    seconds, and is given the PDF once the job has rendered it (a view's file is None)."""
+    response = Response(render_template("core/preparing.html", retry=retry), status=202)
+    response.headers["Retry-After"] = str(retry)
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

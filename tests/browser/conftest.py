@@ -12,6 +12,12 @@ from helpers import ARTIFACTS, PASSWORD
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
+class LiveServer(str):
+    """The served app's address; ``.app`` is that app (a test may change its config)."""
+
+    app = None
+
+
 @pytest.fixture(scope="session")
 def live_server(app):
     """Serve a second app on the same database, with CSRF on as in production."""
@@ -22,7 +28,9 @@ def live_server(app):
     served.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"  # links point here
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    address = LiveServer(f"http://127.0.0.1:{server.server_port}")
+    address.app = served
+    yield address
     server.shutdown()
     thread.join()
     with served.app_context():

@@ -246,3 +246,36 @@ def test_the_rows_show_with_the_script_without_it_and_in_a_browser_too_old_for_i
     plain.locator(".save-bar").get_by_role("button", name="Save").click()
     plain.wait_for_load_state("load")
     assert actions(plan.id) == ["Draft <b>MOHA</b> plan", "Train police officers"]
+
+
+def test_the_team_pack_is_prepared_and_then_arrives_by_itself(
+        live_server, new_page, make_course, make_registration, make_exercise, tmp_path, monkeypatch):
+    """The pack is laid out by a job, not by the request: the participant sees, in their
+    language, that it is being prepared, and the page brings the PDF when it is ready."""
+    course = make_course(slug="pack-2025", country="KH", timezone="Asia/Phnom_Penh")
+    plan = make_exercise(course, "M11", mode="team")
+    dara = make_registration(course, certificate_name="សុខ ដារ៉ា", country="KH")
+    sheet = operations.sheet_for(plan, dara)
+    operations.record(sheet, {"actions": [{"row_id": "r1",
+                                           "action": "Train provincial focal points"}]},
+                      base_version=0, registration=dara)
+    db.session.commit()
+    monkeypatch.setitem(live_server.app.config, "PDF_WAIT_SECONDS", 0)
+    page = new_page()
+    answers = []
+    page.on("response", lambda response: answers.append(
+        (response.status, response.headers.get("content-type", "").split(";")[0])))
+    page.goto(f"{live_server}/p/{dara.token}/worksheets/?lang=km")
+    def the_pdf(response) -> bool:
+        return response.url.endswith("/pack.pdf") and response.status == 200
+
+    with page.expect_response(the_pdf, timeout=60_000) as ready:
+        page.get_by_role("link", name="សន្លឹកកិច្ចការទាំងអស់របស់យើងក្នុង PDF តែមួយ").click()
+        page.get_by_role("heading", name="កំពុងរៀបចំឯកសារ PDF").wait_for()  # then the refresh
+    assert ready.value.headers["content-type"] == "application/pdf"
+    path = tmp_path / "pack.pdf"  # what the viewer shows, asked for again: now from the cache
+    path.write_bytes(page.request.get(ready.value.url).body())
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Train provincial focal points" in text
+    assert (202, "text/html") in answers and (200, "application/pdf") in answers
