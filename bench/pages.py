@@ -14,12 +14,13 @@ it keep them are not asked, the others are revalidated with their ETag, a 304 ca
 body). Ends with `course_first_bytes=… course_later_bytes=…` (br) for the course page.
 
 CPU and SQL (in-process, no server needed; ``--cpu-only`` for this part alone): the seeded demo
-course on a throw-away SQLite file, each page asked ``--cpu-requests`` times through Flask's test
-client, each request in its own app context as in production: CPU ms per request
-(``time.process_time``), SQL statements and HTML kB per request, next to a bare "ok" route; the public
-pages above and what participants (personal page, worksheet list, their country team's M11
-action plan grown to 19 rows) and trainers (registrations,
-attendance, certificates, exercises) look at.
+course on a throw-away SQLite file (``--database postgresql``: the database lokakarya_bench on
+127.0.0.1:5432, dropped and made again), each page asked ``--cpu-requests`` times through Flask's
+test client, each request in its own app context as in production: CPU ms per request
+(``time.process_time``), SQL statements and HTML kB per request, next to a bare "ok" route; the
+public pages above and what participants (personal page, worksheet list, their country team's M11
+action plan grown to 19 rows) and trainers (registrations, attendance, certificates, exercises)
+look at.
 
 Sends only to the given loopback URL, a bounded number of requests, then stops.
 """
@@ -33,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
-from support import grow_team_sheet
+from support import database_url, grow_team_sheet
 
 COURSE = "/courses/jakarta-2025-wps/"
 PAGES = ["/", COURSE, COURSE + "?lang=vi", "/login"]
@@ -166,7 +167,7 @@ def transfer(base: str, pages: list[str]) -> dict:
     return results
 
 
-def in_process(pages: list[str], requests: int) -> None:
+def in_process(pages: list[str], requests: int, database: str = "sqlite") -> None:
     """CPU ms and SQL statements per request of each page, served in-process from the demo."""
     import os
     import tempfile
@@ -181,7 +182,7 @@ def in_process(pages: list[str], requests: int) -> None:
     from app.registrations.models import Registration
 
     tmp = tempfile.mkdtemp()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db", "SECRET_KEY": "bench",
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url(database, tmp), "SECRET_KEY": "bench",
                       "WTF_CSRF_ENABLED": False, "UPLOAD_FOLDER": tmp,
                       "PDF_CACHE_FOLDER": os.path.join(tmp, "pdf-cache")})
     app.add_url_rule("/bench-bare", "bench_bare", lambda: "ok")
@@ -205,7 +206,7 @@ def in_process(pages: list[str], requests: int) -> None:
     assert response.status_code == 302, response.status_code
     sent = []
     event.listen(engine, "before_cursor_execute", lambda *args, **kwargs: sent.append(1))
-    print(f"\nCPU and SQL per request, in-process (demo course, SQLite, {requests} requests each)")
+    print(f"\nCPU and SQL per request, in-process (demo course, {database}, {requests} requests each)")
     print(f"{'page':48} {'CPU ms':>8} {'SQL':>5} {'× bare':>7} {'HTML kB':>8}")
     bare_ms = None
     for page in ["/bench-bare", *pages, *participant_pages, *staff_pages]:
@@ -237,13 +238,16 @@ def main() -> None:
     parser.add_argument("--cpu-only", action="store_true",
                         help="only CPU and SQL per page, in-process (no server needed)")
     parser.add_argument("--cpu-requests", type=int, default=50)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="for CPU and SQL: a throw-away SQLite file, or the PostgreSQL "
+                             "database lokakarya_bench on 127.0.0.1:5432 (dropped and made again)")
     args = parser.parse_args()
     host = urlsplit(args.base).hostname
     if host not in ("127.0.0.1", "localhost", "::1"):
         parser.error("benchmarks only run against this machine")
     pages = PAGES + args.page
     if not args.transfer_only:
-        in_process(PAGES, args.cpu_requests)
+        in_process(PAGES, args.cpu_requests, args.database)
     if args.cpu_only:
         return
     if not args.transfer_only:

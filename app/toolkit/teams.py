@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from ..extensions import db
 from ..i18n import _
@@ -114,7 +115,8 @@ def find_sheet(exercise: Exercise, registration: Registration) -> Worksheet | No
 
 def find_sheets(exercises: list[Exercise], registration: Registration) -> dict[int, Worksheet]:
     """:func:`find_sheet` for each of ``exercises`` (of one course) in one query: exercise id →
-    the sheet saved yet."""
+    the sheet saved yet, for a list: its answers are not read (a 19-row plan is kilobytes of
+    JSON to decode) until something asks for them."""
     if not exercises:
         return {}
     team = team_owner(exercises[0].course, registration)
@@ -128,7 +130,8 @@ def find_sheets(exercises: list[Exercise], registration: Registration) -> dict[i
     if not wanted:
         return {}
     return {sheet.exercise_id: sheet
-            for sheet in db.session.scalars(sa.select(Worksheet).where(sa.or_(*wanted)))}
+            for sheet in db.session.scalars(sa.select(Worksheet).options(
+                defer(Worksheet.answers)).where(sa.or_(*wanted)))}
 
 
 def sheet_for(exercise: Exercise, registration: Registration, create: bool = True) -> Worksheet | None:

@@ -11,9 +11,11 @@ from ...web.templates import add_helper, helper
 from ..forms import KIND_LABELS, ROLE_LABELS
 from ..models import AgendaSession
 from ..online import staff_links
+from ..pages import personal_agenda
 
 add_helper(timezone_choices)
 add_helper(staff_links)  # meeting links on the trainers' agenda
+add_helper(personal_agenda)  # the agenda on a participant's page, kept rendered
 
 
 add_helper(venue_zone, "course_zone")  # the venue's zone, for templates

@@ -4,8 +4,6 @@ import json
 from flask import Response, abort, current_app, flash, redirect, render_template, request, \
     url_for
 
-from ...agenda.online import join_links
-from ...agenda.operations import days
 from ...extensions import db
 from ...forms import render_form, protect
 from ...i18n import _
@@ -79,8 +77,7 @@ def personal(token: str):
     registration = get_registration(token)
     remember_participant(registration)
     return render_template("registrations/personal.html", registration=registration,
-                           course=registration.course, welcome=request.args.get("welcome"),
-                           days=days(registration.course, shown=True), meeting_links=join_links(registration))
+                           course=registration.course, welcome=request.args.get("welcome"))
 
 
 @routes.route("/p/<token>/data.json")
