@@ -1,4 +1,4 @@
-"""The agenda as a participant's page shows it, kept rendered (:mod:`app.web.fragments`): most
+"""The agenda as a participant's page shows it, kept rendered (:mod:`app.fragments`): most
 of that page's work, the same on every visit until the agenda, the course's exercises, the
 reader's language or the participant's access to meeting links changes."""
 from functools import lru_cache
@@ -12,7 +12,7 @@ from ..i18n import current_language
 from ..pdf import cache
 from ..registrations.models import Registration
 from ..toolkit.models import Exercise
-from ..web.fragments import fragment
+from ..fragments import fragment
 from . import online
 from .documents import COURSE, course_content
 from .operations import days
