@@ -1,6 +1,7 @@
 """Fixtures: one app per run on the chosen database, a clean database per test, factories."""
 import contextvars
 import os
+import uuid
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -49,6 +50,8 @@ def app(tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": database_url(tmp),
         "UPLOAD_FOLDER": str(tmp / "uploads"),
         "PDF_CACHE_FOLDER": str(tmp / "pdf-cache"),
+        "PDF_WAIT_SECONDS": 60,  # a pack comes in the answer however slow the machine; tests of
+        # the "being prepared" page set 0
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": None,
     })
@@ -239,3 +242,22 @@ def demo_course(runner, db, monkeypatch):
     monkeypatch.setenv("DEMO_TRAINER_PASSWORD", PASSWORD)
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     return db.session.scalar(sa.select(Course).where(Course.slug == "jakarta-2025-wps"))
+
+
+@pytest.fixture
+def empty_database(tmp_path):
+    """A new, empty database of the kind this run uses."""
+    url = os.environ.get("TEST_DATABASE_URL", "sqlite")
+    if url == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    name = f"lokakarya_migrations_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

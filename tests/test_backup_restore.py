@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from alembic.script import ScriptDirectory
 from flask_migrate import upgrade
 from sqlalchemy import event
 
@@ -37,6 +38,7 @@ from s3_support import aws_environ, create_bucket, moto_server, s3_settings
 
 TEST_URL = os.environ.get("TEST_DATABASE_URL", "sqlite")
 ENGINE = "sqlite" if TEST_URL == "sqlite" else "postgresql"
+HEAD = ScriptDirectory(str(Path(__file__).parent.parent / "migrations")).get_current_head()
 # (archive made on, restored into)
 PAIRS = [("sqlite", "sqlite")] if ENGINE == "sqlite" else \
     [("postgresql", "postgresql"), ("sqlite", "postgresql"), ("postgresql", "sqlite")]
@@ -227,7 +229,7 @@ def test_the_archive_lists_what_it_holds(demo):
         assert [table["name"] for table in found["tables"]] == \
             [table.name for table in db.metadata.sorted_tables]
     assert found["format"] == "lokakarya-backup" and found["version"] == 1
-    assert found["revision"] == "84c0bce392c6" and found["engine"] == ENGINE
+    assert found["revision"] == HEAD and found["engine"] == ENGINE
     with zipfile.ZipFile(source.archive) as archive:
         assert archive.namelist()[-1] == "manifest.json"
         for table in found["tables"]:
@@ -275,7 +277,7 @@ REFUSED = {  # case: (the archive made from the demo's, the message)
     "newer schema": (lambda path, out: rewritten(path, out, with_manifest(revision="f00dfeed1234")),
                      "revision f00dfeed1234, which this version of the app does not know"),
     "older schema": (lambda path, out: rewritten(path, out, with_manifest(revision="b1641c0b13a8")),
-                     "older than this version's 84c0bce392c6: restore it with the version of the "
+                     f"older than this version's {HEAD}: restore it with the version of the "
                      "app at that revision"),
     "newer format": (lambda path, out: rewritten(path, out, with_manifest(version=2)),
                      "is in version 2 of the backup format"),
@@ -315,7 +317,7 @@ def test_a_database_not_migrated_is_refused(demo, make_side):
     result = target.cli("restore", str(demo(ENGINE).archive))
     assert result.exit_code == 1
     assert "The database is at schema revision none (never migrated), and this version of the " \
-           "app at 84c0bce392c6: run `flask db upgrade` first. Nothing was changed." in result.output
+           f"app at {HEAD}: run `flask db upgrade` first. Nothing was changed." in result.output
     with target.app.app_context(), db.engine.connect() as connection:
         assert sa.inspect(connection).get_table_names() == []
 

@@ -2,7 +2,6 @@
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -24,25 +23,6 @@ def test_engine_is_tuned_for_its_backend(app):
     else:
         assert db.engine.dialect.name == "postgresql"
         assert db.engine.pool._pre_ping is True
-
-
-@pytest.fixture
-def empty_database(tmp_path):
-    """A new, empty database of the kind this run uses."""
-    url = os.environ.get("TEST_DATABASE_URL", "sqlite")
-    if url == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    name = f"lokakarya_migrations_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_migrations_build_the_schema_of_the_models_and_undo_it(empty_database):

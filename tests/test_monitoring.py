@@ -19,7 +19,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from job_support import REDIS_URL, redis_queue, work_off  # noqa: F401,F811 - a fixture
 from log_support import json_log  # noqa: F401,F811 - a fixture
 from mail_support import free_port
-from test_database import empty_database  # noqa: F401,F811 - a fixture
 
 from app import create_app, jobs
 from app.core import health

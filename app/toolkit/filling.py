@@ -14,6 +14,7 @@ from .forms import leaves
 from .fields import Context
 from .models import Worksheet, WorksheetRevision
 from .modules import Module
+from .revisions import answers_of
 
 TEXT_TYPES = ("text", "long_text")
 
@@ -157,11 +158,13 @@ def changed_by(sheet: Worksheet, base_version: int | None, cell: tuple) -> str:
     """Who last changed ``cell`` since ``base_version`` ("" when unknown)."""
     if base_version is None:
         return ""
-    revisions = list(sheet.revisions.filter(WorksheetRevision.version >= base_version)
+    revisions = list(sheet.revisions.filter(WorksheetRevision.version > base_version)
                      .order_by(None).order_by(WorksheetRevision.version.desc()))
-    answers = [revision.answers for revision in revisions] + ([{}] if base_version == 0 else [])
-    for revision, later, earlier in zip(revisions, answers, answers[1:]):
-        if cell_value(later, cell) != cell_value(earlier, cell):
+    answers = answers_of(sheet, base_version, sheet.version)
+    for revision in revisions:
+        later, earlier = answers.get(revision.version), answers.get(revision.version - 1)
+        if later is not None and earlier is not None and \
+                cell_value(later, cell) != cell_value(earlier, cell):
             return revision.registration.certificate_name if revision.registration else ""
     return ""
 

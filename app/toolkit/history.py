@@ -1,7 +1,8 @@
 """A worksheet's saved versions: who saved each, what it changed, and restoring an earlier one.
 
-Every save keeps the whole sheet as a :class:`WorksheetRevision`, so nothing typed is ever lost:
-a restore copies an earlier version's answers into a new version, and overwrites nothing.
+Every save is kept as a :class:`WorksheetRevision` (what it changed, :mod:`.revisions`), so
+nothing typed is ever lost: a restore copies an earlier version's answers into a new version,
+and overwrites nothing.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from .fields import Context
 from .models import Worksheet, WorksheetRevision
 from .modules import Module
 from .operations import SaveRefused, context, lock, record, revision_answers, translate
+from .revisions import answers_of
 
 PAGE = 25  # versions a history page shows; older ones are a link away
 
@@ -113,19 +115,16 @@ def versions(sheet: Worksheet, before: int | None = None, limit: int = PAGE) -> 
     users = {user.id: user.name for user in db.session.scalars(sa.select(User).where(
         User.id.in_({r.user_id for r in revisions if r.user_id})))}
     module, ctx = sheet.exercise.module, context(sheet)
+    shown = revisions[:limit]
+    answers = answers_of(sheet, shown[-1].version - 1, shown[0].version) if shown else {}
     found = []
-    for revision, previous in zip(revisions, revisions[1:] + [None]):
-        if len(found) == limit:
-            break
-        if previous is None or previous.version != revision.version - 1:
-            earlier = revision_answers(sheet, revision.version - 1) or {}
-        else:
-            earlier = previous.answers
+    for revision in shown:
         who = revision.registration.certificate_name if revision.registration else \
             users.get(revision.user_id, "")
         found.append(Version(revision.version, revision.base_version, who, revision.saved_at,
                              len(revision.conflicts or ()), revision.restored_from,
-                             changes(module, ctx, earlier, revision.answers) if module else []))
+                             changes(module, ctx, answers.get(revision.version - 1) or {},
+                                     answers.get(revision.version) or {}) if module else []))
     return found
 
 

@@ -111,7 +111,10 @@ class Worksheet(db.Model):
 
 
 class WorksheetRevision(db.Model):
-    """A worksheet's answers as one save left them: who saved, when, from which version."""
+    """A worksheet's answers as one save left them: who saved, when, from which version.
+
+    It holds the whole sheet (``answers``) or what changed since the version before it
+    (``changes``), never both: read a version's answers through :mod:`.revisions`."""
 
     __tablename__ = "worksheet_revision"
 
@@ -119,7 +122,8 @@ class WorksheetRevision(db.Model):
     worksheet_id: Mapped[int] = mapped_column(sa.ForeignKey("worksheet.id", ondelete="CASCADE"))
     version: Mapped[int] = mapped_column()
     base_version: Mapped[int] = mapped_column(default=0)
-    answers: Mapped[dict] = mapped_column(sa.JSON)
+    answers: Mapped[dict | None] = mapped_column(sa.JSON(none_as_null=True))
+    changes: Mapped[dict | None] = mapped_column(sa.JSON(none_as_null=True))
     registration_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("registration.id", ondelete="SET NULL"))
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))

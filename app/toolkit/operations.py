@@ -9,7 +9,7 @@ from ..database import utcnow
 from ..extensions import db
 from ..i18n import _
 from ..registrations.models import Registration, WorkingGroup
-from . import forms
+from . import forms, revisions
 from .teams import (  # noqa: F401 - who fills which sheet, part of this module's interface
     SaveRefused, Team, TeamChanged, check_team, country_team, fills_worksheets, find_sheet,
     find_sheets, find_team, group_members, grouped, may_edit, may_fill, no_group_message, owner_column,
@@ -136,10 +136,10 @@ def lock(sheet: Worksheet) -> Worksheet:
 
 
 def revision_answers(sheet: Worksheet, version: int) -> dict | None:
-    if version == 0:
-        return {}
-    return db.session.scalar(sa.select(WorksheetRevision.answers).where(
-        WorksheetRevision.worksheet_id == sheet.id, WorksheetRevision.version == version))
+    """The answers of the sheet's version ``version`` ({} for 0, None when there is none)."""
+    if version == sheet.version:
+        return sheet.answers or {}
+    return revisions.answers_at(sheet, version)
 
 
 @dataclass
@@ -222,33 +222,40 @@ def save(sheet: Worksheet, typed: Typed, *, base_version: int | None, save_key: 
 
 def revisions_for_save(sheet: Worksheet, save_key: str | None, base_version: int):
     """The revision that already holds ``save_key`` (a repeated save), if any, and the answers
-    of the save's base version (None when gone): one statement."""
-    wanted = sa.and_(WorksheetRevision.worksheet_id == sheet.id, WorksheetRevision.version == base_version)
+    of the save's base version (None when gone): one statement at most (none for a save from
+    the version stored now, without a key)."""
+    wanted = [WorksheetRevision.save_key == save_key] if save_key else []
+    older = 0 < base_version < sheet.version
+    if older:
+        wanted.append(revisions.chain(sheet.id, base_version, base_version))
     found = db.session.execute(sa.select(
         WorksheetRevision.worksheet_id, WorksheetRevision.version, WorksheetRevision.save_key,
-        WorksheetRevision.conflicts, WorksheetRevision.answers).where(
-        sa.or_(wanted, WorksheetRevision.save_key == save_key) if save_key else wanted)).all()
+        WorksheetRevision.conflicts, WorksheetRevision.answers, WorksheetRevision.changes)
+        .where(sa.or_(*wanted))).all() if wanted else []
     earlier = next((row for row in found if save_key and row.save_key == save_key), None)
-    base = {} if base_version == 0 else next(
-        (row.answers for row in found if row.worksheet_id == sheet.id and row.version == base_version), None)
-    return earlier, base
+    if not older:
+        return earlier, {} if base_version == 0 else sheet.answers or {}
+    chained = [row for row in found if row.worksheet_id == sheet.id and row.version <= base_version]
+    return earlier, revisions.rebuild(chained, base_version, base_version).get(base_version)
 
 
 def record(sheet: Worksheet, answers: dict, *, base_version: int, registration=None, user=None,
            save_key: str | None = None, conflicts: list | None = None,
            restored_from: int | None = None) -> int:
-    """Store ``answers`` as the sheet's next version, kept whole in its history; return it.
+    """Store ``answers`` as the sheet's next version, kept in its history (as what changed
+    since the version before, :mod:`.revisions`); return it.
 
     A sheet sent for review, or returned, is a draft again once its answers change."""
     if sheet.status in ("submitted", "returned"):
         sheet.status = "draft"
+    whole, changes = revisions.stored_form(sheet.version + 1, sheet.answers or {}, answers)
     sheet.version += 1
     sheet.answers = answers
     sheet.saved_at = utcnow()
     sheet.saved_by = registration
     db.session.add(WorksheetRevision(
-        worksheet=sheet, version=sheet.version, base_version=base_version, answers=answers,
-        registration=registration, user_id=getattr(user, "id", None), save_key=save_key or None,
+        worksheet=sheet, version=sheet.version, base_version=base_version, answers=whole,
+        changes=changes, registration=registration, user_id=getattr(user, "id", None), save_key=save_key or None,
         conflicts=conflicts or [], restored_from=restored_from))
     return sheet.version
 
