@@ -1,10 +1,13 @@
 """Documents rendered once: the agenda and worksheet PDFs come from a cache keyed by everything
 they show, so any change to what they show gives a new PDF and nothing else renders again
 (stored certificates: test_certificate_files.py)."""
+import html
 import os
+import re
 import threading
 import time as clock
 from datetime import date, time
+from types import SimpleNamespace
 
 import pytest
 from document_cache_support import SLUG, Renders, cache_folder, course, person, png, text, whole  # noqa: F401 (fixtures)
@@ -18,6 +21,7 @@ from app.organisations.models import Organisation
 from app.pdf import cache
 from app.toolkit import documents, operations as toolkit
 from app.toolkit.modules import get
+from werkzeug.exceptions import NotFound
 
 
 # --- the agenda -----------------------------------------------------------------------------
@@ -190,49 +194,117 @@ def test_the_country_pack_is_cached_and_follows_saves(client, course, db, sheet)
 
 def pack_jobs_done(seconds: float = 60) -> None:
     deadline = clock.monotonic() + seconds
-    while cache._started and clock.monotonic() < deadline:
+    while cache._running and clock.monotonic() < deadline:
         clock.sleep(0.05)
-    assert not cache._started, "the pack's job did not finish"
+    assert not cache._running, "the pack's job did not finish"
 
 
-def test_a_pack_is_rendered_by_a_job_and_the_browser_comes_back_for_it(app, client, course, sheet,
-                                                                      monkeypatch):
-    """No request thread lays a pack out: past PDF_WAIT_SECONDS the page says it is being
-    prepared and asks again; the job renders it once, on the documents thread."""
-    url = f"/p/{sheet.registration.token}/worksheets/pack.pdf?lang=vi"
-    threads, real = [], documents.country_pack_pdf
+def refresh_of(response) -> str:
+    """The address the "being prepared" page asks again."""
+    found = re.search(r'<meta http-equiv="refresh" content="2; url=([^"]+)">',
+                      response.get_data(as_text=True))
+    return html.unescape(found.group(1))
+
+
+@pytest.fixture
+def pack_renders(monkeypatch):
+    """The threads that lay out a pack; ``hold`` (an Event) keeps each render waiting."""
+    threads, real, hold = [], documents.country_pack_pdf, threading.Event()
+    hold.set()
 
     def recorded(*args, **kwargs):
         threads.append(threading.current_thread().name)
+        assert hold.wait(30)
         return real(*args, **kwargs)
 
     monkeypatch.setattr(documents, "country_pack_pdf", recorded)
+    yield SimpleNamespace(threads=threads, hold=hold)
+    hold.set()
+    pack_jobs_done()
+
+
+def test_a_pack_is_rendered_by_a_job_and_the_browser_comes_back_for_it(app, client, course, sheet,
+                                                                      monkeypatch, pack_renders):
+    """No request thread lays a pack out: past PDF_WAIT_SECONDS the page says it is being
+    prepared and asks again; the job renders it once, on the documents thread."""
+    url = f"/p/{sheet.registration.token}/worksheets/pack.pdf?lang=vi"
     monkeypatch.setitem(app.config, "PDF_WAIT_SECONDS", 0)
-    first, again = client.get(url), client.get(url)  # the second finds the job under way
+    pack_renders.hold.clear()
+    first = client.get(url)
     assert first.status_code == 202 and first.headers["Retry-After"] == "2"
     assert first.headers["Cache-Control"] == "no-store"
     page = first.get_data(as_text=True)
-    assert '<meta http-equiv="refresh" content="2">' in page and 'lang="vi"' in page
-    assert "<title>Đang chuẩn bị tệp PDF" in page  # the reader's language
+    assert 'lang="vi"' in page and "<title>Đang chuẩn bị tệp PDF" in page  # the reader's language
+    again = refresh_of(first)
+    assert again.startswith(f"/p/{sheet.registration.token}/worksheets/pack.pdf?lang=vi&since=")
+    assert client.get(again).status_code == 202  # the job under way: not a second one
+    pack_renders.hold.set()
     pack_jobs_done()
-    ready = client.get(url)
+    ready = client.get(again)
     assert ready.status_code == 200 and whole(ready.data) and "Women's Union" in text(ready.data)
-    assert len(threads) == 1 and threads[0].startswith("lokakarya-document")
-    assert again.status_code in (200, 202)
+    assert client.get(url).data == ready.data  # a new question, the same content: the file
+    assert len(pack_renders.threads) == 1 and pack_renders.threads[0].startswith("lokakarya-document")
 
 
-def test_a_pack_job_that_fails_is_reported_and_tried_again(client, course, sheet, monkeypatch):
+def test_saves_during_the_render_do_not_keep_the_pack_away(app, client, course, db, sheet,
+                                                           monkeypatch, pack_renders):
+    """Teammates saving while a pack is made change its key: the reader still gets the PDF of
+    the job that started after they asked, and no job queues behind it."""
     url = f"/p/{sheet.registration.token}/worksheets/pack.pdf?lang=en"
+    monkeypatch.setitem(app.config, "PDF_WAIT_SECONDS", 0)
+    pack_renders.hold.clear()
+    again = refresh_of(client.get(url))
+    toolkit.record(sheet, answers("Provincial women's union"), base_version=sheet.version,
+                   registration=sheet.registration)
+    db.session.commit()
+    assert client.get(again).status_code == 202
+    pack_renders.hold.set()
+    pack_jobs_done()
+    ready = client.get(again)
+    assert ready.status_code == 200 and "Women's Union" in text(ready.data)  # as when asked
+    assert len(pack_renders.threads) == 1
+    monkeypatch.setitem(app.config, "PDF_WAIT_SECONDS", 60)
+    newer = client.get(url)  # asked now: the newer content
+    assert "Provincial women's union" in text(newer.data) and len(pack_renders.threads) == 2
+
+
+def test_a_request_waits_only_for_a_job_running_or_next(app, client, course, sheet, monkeypatch,
+                                                        pack_renders, login):
+    """Behind another pack's job, a request answers "being prepared" at once instead of
+    holding its thread for PDF_WAIT_SECONDS."""
+    pack_renders.hold.clear()
+    monkeypatch.setitem(app.config, "PDF_WAIT_SECONDS", 0)
+    assert client.get(f"/p/{sheet.registration.token}/worksheets/pack.pdf?lang=en").status_code == 202
+    monkeypatch.setitem(app.config, "PDF_WAIT_SECONDS", 30)
+    login(course.trainers[0])
+    started = clock.monotonic()
+    assert client.get(f"/courses/{SLUG}/exercises/pack/VN.pdf?lang=en").status_code == 202
+    assert clock.monotonic() - started < 20  # it did not wait its 30 s
+
+
+def test_a_pack_job_that_fails_is_reported_and_tried_again(app, client, course, sheet, monkeypatch):
+    """Failing after the request stopped waiting, the job's error reaches the page that asks
+    again; a new question starts a new job."""
+    url = f"/p/{sheet.registration.token}/worksheets/pack.pdf?lang=en"
+    monkeypatch.setitem(app.config, "PDF_WAIT_SECONDS", 0)
 
     def broken(*args, **kwargs):
+        clock.sleep(0.3)
         raise RuntimeError("the renderer stopped")
 
     monkeypatch.setattr(documents, "country_pack_pdf", broken)
+    again = refresh_of(client.get(url))
+    pack_jobs_done()
     with pytest.raises(RuntimeError, match="renderer stopped"):  # the request's 500 page
-        client.get(url)
-    assert not cache._started
+        client.get(again)
     monkeypatch.undo()
+    monkeypatch.setitem(app.config, "PDF_WAIT_SECONDS", 60)
     assert whole(client.get(url).data)
+
+
+def test_a_pack_for_someone_gone_is_never_the_countrys(app, course, sheet):
+    with pytest.raises(NotFound):
+        documents.render_pack(course.id, "VN", 10**9, "en")
 
 
 def test_a_blank_handout_is_cached_per_course_and_language(client, course, db, sheet):

@@ -58,6 +58,8 @@ def test_a_cut_history_rebuilds_nothing_past_the_cut():
     rebuilt = revisions.rebuild(rows, 1, 25)
     assert set(rebuilt) == {1, 2, 3, 4, *range(21, 26)}
     assert rebuilt[22] == {"title": "22"}
+    rows[1].changes = {"rows": {"actions": {"order": ["r9"], "changed": []}}}  # not a row of v1
+    assert set(revisions.rebuild(rows, 1, 4)) == {1}
 
 
 # --- on a real sheet ------------------------------------------------------------------------------

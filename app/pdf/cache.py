@@ -21,12 +21,13 @@ for ``PDF_CACHE_MAX_AGE_DAYS``.
 A heavy document (a country pack) is not rendered by the request that asks for it: with
 :func:`get_or_start` a job renders it on a thread of this process (one document at a time) while
 the request waits up to ``PDF_WAIT_SECONDS``; past that the view answers "being prepared" and the
-browser asks again.
+browser asks again (``since``: when it first asked).
 """
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import importlib
 import os
 import shutil
 import tempfile
@@ -136,35 +137,86 @@ def get_or_render(name: str, render: Callable[[], bytes], kind: str = "pdf") -> 
     return path
 
 
-_started: dict[str, Future] = {}  # documents being rendered by a job of this process, by key
-_started_lock = threading.RLock()
+class RenderFailed(Exception):
+    """A document job's failure, with the time the job started (its ``__cause__`` says why)."""
+
+    def __init__(self, started: float):
+        super().__init__(started)
+        self.started = started
 
 
-def get_or_start(name: str, job: str, *args) -> Path | None:
-    """The file of key ``name`` from the cache; else the one ``job`` makes (a dotted path, called
-    with ``args`` on this process's document thread; it returns the path of the file it made:
-    a newer key's if what the document shows changed meanwhile). The job is started here unless
-    it runs already; None if it is not done within ``PDF_WAIT_SECONDS`` (ask again later). What
-    the job raised is raised here, and the next request starts it again."""
+def run_render(function: str, *args) -> tuple[float, str]:
+    """The job :func:`get_or_start` runs: ``function(*args)`` (a dotted path; it renders a
+    document into the cache and returns the file's path), with the time it started reading what
+    the document shows."""
+    started = time.time()
+    module, _dot, name = function.rpartition(".")
+    try:
+        return started, getattr(importlib.import_module(module), name)(*args)
+    except Exception as exc:
+        raise RenderFailed(started) from exc
+
+
+_running: dict[str, Future] = {}  # document → its job under way in this process
+_finished: dict[str, Future] = {}  # document → its last job done in this process
+_running_lock = threading.RLock()
+
+
+def get_or_start(name: str, document: str, job: str, *args, since: float) -> Path | None:
+    """The file of key ``name`` from the cache, else a job's: ``document`` names what is asked
+    for whatever its content (e.g. a country's pack, in a language), ``job`` renders it (see
+    :func:`run_render`) on this process's document thread, one document at a time.
+
+    The file of a job that started at ``since`` or later (when the reader first asked) is good
+    enough: while teammates keep saving, the key moves on, and a reader still gets a PDF at least
+    as new as their question. One job per document is under way at a time (a job started
+    earlier is waited for, then another starts); the request waits up to ``PDF_WAIT_SECONDS``
+    when the job is running or next in line, else not at all. None: not ready yet, ask again
+    (with the same ``since``). What a job started since then raised is raised here."""
     path = path_of(name)
     if complete(path):
         _touch(path)
         return path
-    with _started_lock:
-        future = _started.get(name)
+    with _running_lock:
+        found = _outcome(_finished.get(document), since)
+        if found is not None:
+            return found
+        future = _running.get(document)
         if future is None:
-            future = _started[name] = jobs.in_this_process(job, *args, lane="documents")
-            future.add_done_callback(lambda done: _forget_started(name, done))
+            future = _running[document] = jobs.in_this_process(
+                "app.pdf.cache.run_render", job, *args, lane="documents")
+            future.add_done_callback(lambda done: _done(document, done))
+        next_in_line = all(other.done() or other is future for other in _running.values())
+    wait = current_app.config["PDF_WAIT_SECONDS"] if future.running() or next_in_line else 0
     try:
-        return Path(future.result(timeout=current_app.config["PDF_WAIT_SECONDS"]))
+        future.exception(timeout=wait)
     except TimeoutError:
         return None
+    return _outcome(future, since)
 
 
-def _forget_started(name: str, done: Future) -> None:
-    with _started_lock:
-        if _started.get(name) is done:
-            del _started[name]
+def _outcome(future: Future | None, since: float) -> Path | None:
+    """A finished job's file, if the job started at ``since`` or later (raising what it raised)."""
+    if future is None or not future.done():
+        return None
+    failed = future.exception()
+    if isinstance(failed, RenderFailed):
+        if failed.started >= since:
+            raise failed.__cause__
+        return None
+    if failed is not None:
+        raise failed
+    started, made = future.result()
+    return Path(made) if started >= since and complete(Path(made)) else None
+
+
+def _done(document: str, future: Future) -> None:
+    with _running_lock:
+        if _running.get(document) is future:
+            del _running[document]
+        _finished[document] = future
+        while len(_finished) > 1000:
+            del _finished[next(iter(_finished))]
 
 
 def complete(path: Path) -> bool:

@@ -21,6 +21,7 @@ from babel.dates import format_date, format_time
 from flask import current_app, render_template
 from flask_babel import get_locale
 from markupsafe import Markup
+from werkzeug.exceptions import NotFound
 
 from ..paths import ROOT
 from ..agenda.documents import COURSE, course_content
@@ -325,20 +326,27 @@ def blank_file(module: Module, course: Course | None = None) -> Path:
     return _cached(course, "blank", lambda: blank_pdf(module, course), module.key, sheets=False)
 
 
-def pack_file(course: Course, country: str, only: Registration | None = None) -> Path | None:
+def pack_file(course: Course, country: str, only: Registration | None = None, *,
+              since: float) -> Path | None:
     """:func:`country_pack_pdf` from the cache, or None while a job renders it (a pack takes
-    about a second: :func:`app.pdf.cache.get_or_start` waits a little for it, not longer)."""
+    about a second: :func:`app.pdf.cache.get_or_start` waits a little for it, not longer);
+    ``since``: when the reader first asked."""
+    only_id, language = only.id if only is not None else None, current_language()
     return cache.get_or_start(_key(course, "pack", *_pack_parts(country, only)),
-                              "app.toolkit.documents.render_pack", course.id, country,
-                              only.id if only is not None else None, current_language())
+                              f"pack:{course.id}:{country}:{only_id}:{language}",
+                              "app.toolkit.documents.render_pack", course.id, country, only_id,
+                              language, since=since)
 
 
 def render_pack(course_id: int, country: str, registration_id: int | None, language: str) -> str:
     """The job of :func:`pack_file`: the pack rendered into the cache in ``language`` (the
-    request's); the path of its file."""
+    request's); the path of its file. A course or participant gone meanwhile is a 404 (never
+    the whole country's pack instead of one person's)."""
     with current_app.test_request_context("/"), use_language(language):
         course = db.session.get(Course, course_id)
         only = db.session.get(Registration, registration_id) if registration_id is not None else None
+        if course is None or (registration_id is not None and only is None):
+            raise NotFound()
         return str(_cached(course, "pack", lambda: country_pack_pdf(course, country, only),
                            *_pack_parts(country, only)))
 

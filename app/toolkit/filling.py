@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import MultiDict
 
@@ -158,8 +159,9 @@ def changed_by(sheet: Worksheet, base_version: int | None, cell: tuple) -> str:
     """Who last changed ``cell`` since ``base_version`` ("" when unknown)."""
     if base_version is None:
         return ""
-    revisions = list(sheet.revisions.filter(WorksheetRevision.version > base_version)
-                     .order_by(None).order_by(WorksheetRevision.version.desc()))
+    revisions = list(sheet.revisions.filter(WorksheetRevision.version > base_version).options(
+        defer(WorksheetRevision.answers), defer(WorksheetRevision.changes))
+        .order_by(None).order_by(WorksheetRevision.version.desc()))
     answers = answers_of(sheet, base_version, sheet.version)
     for revision in revisions:
         later, earlier = answers.get(revision.version), answers.get(revision.version - 1)

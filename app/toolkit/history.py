@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from ..auth.models import User
 from ..extensions import db
@@ -110,7 +110,8 @@ def versions(sheet: Worksheet, before: int | None = None, limit: int = PAGE) -> 
     if before is not None:
         query = query.where(WorksheetRevision.version < before)
     revisions = db.session.scalars(
-        query.options(selectinload(WorksheetRevision.registration))
+        query.options(selectinload(WorksheetRevision.registration),
+                      defer(WorksheetRevision.answers), defer(WorksheetRevision.changes))
         .order_by(WorksheetRevision.version.desc()).limit(limit + 1)).all()
     users = {user.id: user.name for user in db.session.scalars(sa.select(User).where(
         User.id.in_({r.user_id for r in revisions if r.user_id})))}

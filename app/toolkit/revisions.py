@@ -97,7 +97,10 @@ def rebuild(rows, low: int, high: int) -> dict[int, dict]:
         if row.answers is not None:
             state = row.answers
         elif state is not None and last == row.version - 1 and row.changes is not None:
-            state = apply_changes(state, row.changes)
+            try:
+                state = apply_changes(state, row.changes)
+            except (KeyError, TypeError, AttributeError):  # changes that do not fit: a cut
+                state = None
         else:
             state = None
         last = row.version

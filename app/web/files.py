@@ -1,7 +1,9 @@
 """File answers: a PDF shown in the browser, a spreadsheet or an archive to download, a file
 kept in the app's storage (:func:`stored_file_response`)."""
 import mimetypes
+import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 from flask import Response, abort, current_app, redirect, render_template, request, send_file
 from werkzeug.utils import secure_filename
@@ -36,10 +38,26 @@ def stored_pdf_response(path: Path, filename: str, *, private: bool = False) -> 
     return response
 
 
-def preparing_response(retry: int = 2) -> Response:
+def asked_since() -> float:
+    """When the reader first asked for a document a job makes: the ``since`` of the address the
+    "being prepared" page asks again (not later than now, nor more than an hour ago), else now."""
+    now = time.time()
+    try:
+        since = float(request.args.get("since", ""))
+    except ValueError:
+        return now
+    return since if now - 3600 <= since <= now else now
+
+
+def preparing_response(since: float, retry: int = 2) -> Response:
     """"The PDF is being prepared" (202): the page asks for the same address again in ``retry``
-    seconds, and is given the PDF once the job has rendered it (a view's file is None)."""
-    response = Response(render_template("core/preparing.html", retry=retry), status=202)
+    seconds, with ``since`` (:func:`asked_since`), and is given the PDF once a job has rendered
+    it (a view's file is None)."""
+    again = request.path + "?" + urlencode(
+        [*((k, v) for k, v in request.args.items(multi=True) if k != "since"),
+         ("since", f"{since:.3f}")])
+    response = Response(render_template("core/preparing.html", retry=retry, again=again),
+                        status=202)
     response.headers["Retry-After"] = str(retry)
     response.headers["Cache-Control"] = "no-store"
     return response

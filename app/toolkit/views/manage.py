@@ -13,7 +13,7 @@ from ...forms import Form, choices, protect, render_form
 from ...i18n import _, _l, current_language
 from ...i18n.fields import MultilingualField, apply_languages
 from ...reference import country_name, is_country
-from ...web.files import preparing_response, stored_pdf_response, xlsx_response
+from ...web.files import asked_since, preparing_response, stored_pdf_response, xlsx_response
 from ...web.loaders import get_managed_course
 from ...web.routes import Routes
 from .. import documents, exchange, exercises, history, operations
@@ -258,8 +258,9 @@ def pack_pdf(slug: str, country: str):
     course = get_managed_course(slug)
     if not is_country(country) or not operations.country_team(course, country):
         abort(404)
-    path = documents.pack_file(course, country)
+    since = asked_since()
+    path = documents.pack_file(course, country, since=since)
     if path is None:
-        return preparing_response()
+        return preparing_response(since)
     record_export("export.worksheets", course=course, details={"country": country, "format": "pdf"})
     return stored_pdf_response(path, f"{course.slug}-{country}.pdf", private=True)

@@ -3,7 +3,7 @@ participant's own worksheet PDFs."""
 from flask import abort, render_template, request
 
 from ...registrations.models import Delegation
-from ...web.files import preparing_response, stored_pdf_response
+from ...web.files import asked_since, preparing_response, stored_pdf_response
 from ...web.loaders import get_course
 from ...web.routes import Routes
 from .. import documents, figures, forms, operations
@@ -69,7 +69,9 @@ def my_sheet_pdf(token: str, key: str):
 def my_pack_pdf(token: str):
     """The team's sheets and the participant's own, in one PDF."""
     registration = participant(token)
-    path = documents.pack_file(registration.course, registration.country, only=registration)
+    since = asked_since()
+    path = documents.pack_file(registration.course, registration.country, only=registration,
+                               since=since)
     if path is None:
-        return preparing_response()
+        return preparing_response(since)
     return _pdf(path, registration.course.slug, registration.country)
