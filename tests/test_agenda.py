@@ -196,6 +196,9 @@ def test_attendance_rate_counts_hours_and_parallel_tracks_once(client, course, l
     login(course.trainers[0])
     page = client.get("/manage/courses/agenda-2030/attendance").get_data(as_text=True)
     assert page.count('class="present"') == 3 and "below" in page
+    cell = page.split(f'href="/manage/courses/agenda-2030/sessions/{track_a.id}/attendance/{b.id}"', 1)
+    assert len(cell) == 2 and 'aria-label="' in cell[1].split(">", 1)[0]  # b's cell of track A
+    assert f'{b.certificate_name}, A: Absent"' in cell[1].split(">", 1)[0]
 
 
 def test_corrections_need_a_reason_and_are_kept(client, course, login, db):

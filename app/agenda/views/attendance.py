@@ -1,6 +1,8 @@
 """Taking attendance: the trainer's tablet list, the projector's QR code, paper sheets keyed
 in, meeting platforms' reports, the grid and corrections. A trainer marking a session that has
 not started confirms it first."""
+from types import SimpleNamespace
+
 import segno
 import sqlalchemy as sa
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
@@ -10,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ...extensions import db
 from ...forms import protect, render_form
-from ...i18n import _
+from ...i18n import _, localize
 from ...links import external_url
 from ...registrations.models import Registration
 from ...web.loaders import get_managed_course, get_of_course
@@ -106,8 +108,16 @@ def sheet(slug: str, session_id: int):
 def grid(slug: str):
     course = get_managed_course(slug)
     sessions, people, present = operations.grid(course)
-    return render_template("agenda/grid.html", course=course, sessions=sessions, people=people,
-                           present=present, rates=operations.rates(course), methods=METHOD_LABELS)
+    # What every cell of a column repeats, worked out once per column (a course of 50 people
+    # and 19 sessions has 950 cells): the session's title, the start of its cells' correction
+    # address (the route ends with the participant's id), and the methods' words.
+    columns = [SimpleNamespace(session=s, title=str(localize(s.title, course.working_language)),
+                               correct=url_for(".correct", slug=slug, session_id=s.id,
+                                               registration_id=0).removesuffix("0"))
+               for s in sessions]
+    return render_template("agenda/grid.html", course=course, columns=columns, people=people,
+                           present=present, rates=operations.rates(course),
+                           methods={key: str(label) for key, label in METHOD_LABELS.items()})
 
 
 @routes.route("/manage/courses/<slug>/sessions/<int:session_id>/attendance/<int:registration_id>",
