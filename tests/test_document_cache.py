@@ -243,7 +243,8 @@ def test_a_pack_is_rendered_by_a_job_and_the_browser_comes_back_for_it(app, clie
     ready = client.get(again)
     assert ready.status_code == 200 and whole(ready.data) and "Women's Union" in text(ready.data)
     assert client.get(url).data == ready.data  # a new question, the same content: the file
-    assert len(pack_renders.threads) == 1 and pack_renders.threads[0].startswith("lokakarya-document")
+    assert len(pack_renders.threads) == 1
+    assert pack_renders.threads[0].startswith("lokakarya-document")
 
 
 def test_saves_during_the_render_do_not_keep_the_pack_away(app, client, course, db, sheet,
@@ -260,12 +261,30 @@ def test_saves_during_the_render_do_not_keep_the_pack_away(app, client, course, 
     assert client.get(again).status_code == 202
     pack_renders.hold.set()
     pack_jobs_done()
+    assert len(pack_renders.threads) == 1
     ready = client.get(again)
     assert ready.status_code == 200 and "Women's Union" in text(ready.data)  # as when asked
-    assert len(pack_renders.threads) == 1
     monkeypatch.setitem(app.config, "PDF_WAIT_SECONDS", 60)
-    newer = client.get(url)  # asked now: the newer content
+    newer = client.get(url)  # asked now: the newer content, from the job the last answer started
     assert "Provincial women's union" in text(newer.data) and len(pack_renders.threads) == 2
+
+
+def test_reloading_the_pdf_later_brings_the_newer_content(app, client, course, db, sheet,
+                                                         monkeypatch, pack_renders):
+    """The address the PDF came at keeps its since: a reload after a save gets the older file
+    at once, while a job for the newer content starts, and the reload after that gets it."""
+    url = f"/p/{sheet.registration.token}/worksheets/pack.pdf?lang=en"
+    monkeypatch.setitem(app.config, "PDF_WAIT_SECONDS", 0)
+    again = refresh_of(client.get(url))
+    pack_jobs_done()
+    assert "Women's Union" in text(client.get(again).data)
+    toolkit.record(sheet, answers("Provincial women's union"), base_version=sheet.version,
+                   registration=sheet.registration)
+    db.session.commit()
+    assert "Women's Union" in text(client.get(again).data)  # what the reader had: at once…
+    pack_jobs_done()
+    assert "Provincial women's union" in text(client.get(again).data)  # …then the newer one
+    assert len(pack_renders.threads) == 2
 
 
 def test_a_request_waits_only_for_a_job_running_or_next(app, client, course, sheet, monkeypatch,
@@ -274,7 +293,8 @@ def test_a_request_waits_only_for_a_job_running_or_next(app, client, course, she
     holding its thread for PDF_WAIT_SECONDS."""
     pack_renders.hold.clear()
     monkeypatch.setitem(app.config, "PDF_WAIT_SECONDS", 0)
-    assert client.get(f"/p/{sheet.registration.token}/worksheets/pack.pdf?lang=en").status_code == 202
+    mine = f"/p/{sheet.registration.token}/worksheets/pack.pdf?lang=en"
+    assert client.get(mine).status_code == 202
     monkeypatch.setitem(app.config, "PDF_WAIT_SECONDS", 30)
     login(course.trainers[0])
     started = clock.monotonic()
@@ -295,11 +315,41 @@ def test_a_pack_job_that_fails_is_reported_and_tried_again(app, client, course, 
     monkeypatch.setattr(documents, "country_pack_pdf", broken)
     again = refresh_of(client.get(url))
     pack_jobs_done()
-    with pytest.raises(RuntimeError, match="renderer stopped"):  # the request's 500 page
+    with pytest.raises(RuntimeError, match="renderer stopped") as shown:  # the 500 page
         client.get(again)
+    assert isinstance(shown.value.__cause__, RuntimeError)  # the job's own, with its traceback
     monkeypatch.undo()
     monkeypatch.setitem(app.config, "PDF_WAIT_SECONDS", 60)
-    assert whole(client.get(url).data)
+    assert whole(client.get(again).data)  # reloading the error page tries again
+
+
+def test_a_participant_gone_meanwhile_gets_a_404(app, client, course, sheet, monkeypatch):
+    url = f"/p/{sheet.registration.token}/worksheets/pack.pdf?lang=en"
+    monkeypatch.setattr(documents, "country_pack_pdf",
+                        lambda *args, **kwargs: (_ for _ in ()).throw(NotFound()))
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("since, honoured", [
+    (lambda now: now - 60_000, True), (lambda now: now + 60_000, False),
+    (lambda now: now - 3_600_000, False), (lambda now: "nan", False), (lambda now: "-5", False)])
+def test_since_is_honoured_for_a_few_minutes_only(app, since, honoured):
+    from app.web.files import asked_since
+
+    now = int(clock.time() * 1000)
+    with app.test_request_context(f"/?since={since(now)}"):
+        found = asked_since()
+    assert (abs(found * 1000 - since(now)) < 1) if honoured else abs(found * 1000 - now) < 5000
+
+
+def test_the_page_asks_again_under_the_apps_prefix(app, client, course, sheet, monkeypatch,
+                                                    pack_renders):
+    monkeypatch.setitem(app.config, "PDF_WAIT_SECONDS", 0)
+    pack_renders.hold.clear()
+    response = client.get(f"/p/{sheet.registration.token}/worksheets/pack.pdf?lang=en&x=a+b",
+                          base_url="http://localhost/training")
+    assert refresh_of(response).startswith(
+        f"/training/p/{sheet.registration.token}/worksheets/pack.pdf?lang=en&x=a+b&since=")
 
 
 def test_a_pack_for_someone_gone_is_never_the_countrys(app, course, sheet):

@@ -25,6 +25,7 @@ browser asks again (``since``: when it first asked).
 """
 from __future__ import annotations
 
+import copy
 import fcntl
 import hashlib
 import importlib
@@ -157,66 +158,103 @@ def run_render(function: str, *args) -> tuple[float, str]:
         raise RenderFailed(started) from exc
 
 
+SINCE_WINDOW = 300  # seconds a reader's "since" is honoured (a page polling for its PDF)
+
 _running: dict[str, Future] = {}  # document → its job under way in this process
-_finished: dict[str, Future] = {}  # document → its last job done in this process
+_finished: dict[str, Future] = {}  # document → its last job done in this process (newest last)
 _running_lock = threading.RLock()
 
 
 def get_or_start(name: str, document: str, job: str, *args, since: float) -> Path | None:
     """The file of key ``name`` from the cache, else a job's: ``document`` names what is asked
-    for whatever its content (e.g. a country's pack, in a language), ``job`` renders it (see
+    for whatever its content (a participant's pack, in a language), ``job`` renders it (see
     :func:`run_render`) on this process's document thread, one document at a time.
 
     The file of a job that started at ``since`` or later (when the reader first asked) is good
     enough: while teammates keep saving, the key moves on, and a reader still gets a PDF at least
-    as new as their question. One job per document is under way at a time (a job started
-    earlier is waited for, then another starts); the request waits up to ``PDF_WAIT_SECONDS``
-    when the job is running or next in line, else not at all. None: not ready yet, ask again
-    (with the same ``since``). What a job started since then raised is raised here."""
+    as new as their question (and a job for the newest content starts for the next question).
+    One job per document is under way at a time (a job started earlier is waited for, then
+    another starts); the request waits up to ``PDF_WAIT_SECONDS`` when the job is running or
+    next in line, else not at all. None: not ready yet, ask again with the same ``since``. What
+    a job started since then raised is raised here, once: the next question starts again."""
     path = path_of(name)
-    if complete(path):
-        _touch(path)
-        return path
-    with _running_lock:
-        found = _outcome(_finished.get(document), since)
-        if found is not None:
-            return found
-        future = _running.get(document)
-        if future is None:
-            future = _running[document] = jobs.in_this_process(
-                "app.pdf.cache.run_render", job, *args, lane="documents")
-            future.add_done_callback(lambda done: _done(document, done))
-        next_in_line = all(other.done() or other is future for other in _running.values())
-    wait = current_app.config["PDF_WAIT_SECONDS"] if future.running() or next_in_line else 0
-    try:
-        future.exception(timeout=wait)
-    except TimeoutError:
-        return None
-    return _outcome(future, since)
+    for _round in range(2):  # a job that could not serve this reader: once more, for the next
+        if complete(path):
+            _touch(path)
+            return path
+        with _running_lock:
+            made = _take(document, _finished.get(document), since)
+            future = _running.get(document)
+            if future is None and made != path:
+                future = _running[document] = jobs.in_this_process(
+                    "app.pdf.cache.run_render", job, *args, lane="documents")
+                future.add_done_callback(lambda done: _done(document, done))
+            if made is not None:
+                return made
+            next_in_line = all(other.done() or other is future for other in _running.values())
+        wait = current_app.config["PDF_WAIT_SECONDS"] if future.running() or next_in_line else 0
+        try:
+            future.exception(timeout=wait)
+        except TimeoutError:
+            return None
+        with _running_lock:
+            made = _take(document, future, since)
+        if made is not None:
+            return made
+    return None
 
 
-def _outcome(future: Future | None, since: float) -> Path | None:
-    """A finished job's file, if the job started at ``since`` or later (raising what it raised)."""
+def _take(document: str, future: Future | None, since: float) -> Path | None:
+    """What a finished job gives a reader who asked at ``since`` (call under the lock): its file,
+    or its error, raised once (then forgotten); None when it started earlier, is not finished,
+    or its file is gone."""
     if future is None or not future.done():
         return None
     failed = future.exception()
-    if isinstance(failed, RenderFailed):
-        if failed.started >= since:
-            raise failed.__cause__
-        return None
     if failed is not None:
-        raise failed
+        if isinstance(failed, RenderFailed) and failed.started < since:
+            return None
+        future.delivered = True
+        if _finished.get(document) is future:
+            del _finished[document]
+        _raise_anew(failed.__cause__ if isinstance(failed, RenderFailed) else failed)
     started, made = future.result()
     return Path(made) if started >= since and complete(Path(made)) else None
 
 
+def _raise_anew(cause: BaseException):
+    """Raise what a job raised as a new exception of its kind (the app's error pages tell them
+    apart): the job's own, shared by every reader of it, keeps its traceback as the cause."""
+    try:
+        fresh = copy.copy(cause)
+    except Exception:  # noqa: BLE001 - an exception that cannot be copied
+        fresh = RuntimeError(str(cause))
+    raise fresh.with_traceback(None) from cause
+
+
 def _done(document: str, future: Future) -> None:
+    """A job finished: kept for readers who come back for it (not an error already shown, nor
+    one that is not the render's: those reach only the requests waiting on the job)."""
     with _running_lock:
         if _running.get(document) is future:
             del _running[document]
+        failed = future.exception()
+        if getattr(future, "delivered", False) or (
+                failed is not None and not isinstance(failed, RenderFailed)):
+            return
+        _finished.pop(document, None)
         _finished[document] = future
-        while len(_finished) > 1000:
-            del _finished[next(iter(_finished))]
+        oldest = time.time() - SINCE_WINDOW  # no reader's since can be older
+        while _finished:
+            first = next(iter(_finished))
+            if len(_finished) <= 1000 and _started(_finished[first]) >= oldest:
+                break
+            del _finished[first]
+
+
+def _started(future: Future) -> float:
+    failed = future.exception()
+    return failed.started if isinstance(failed, RenderFailed) else future.result()[0]
 
 
 def complete(path: Path) -> bool:

@@ -333,7 +333,8 @@ def pack_file(course: Course, country: str, only: Registration | None = None, *,
     ``since``: when the reader first asked."""
     only_id, language = only.id if only is not None else None, current_language()
     return cache.get_or_start(_key(course, "pack", *_pack_parts(country, only)),
-                              f"pack:{course.id}:{country}:{only_id}:{language}",
+                              f"pack:{course.id}:{course.slug}:{country}:"
+                              f"{only.token if only is not None else ''}:{language}",
                               "app.toolkit.documents.render_pack", course.id, country, only_id,
                               language, since=since)
 
@@ -344,7 +345,7 @@ def render_pack(course_id: int, country: str, registration_id: int | None, langu
     the whole country's pack instead of one person's)."""
     with current_app.test_request_context("/"), use_language(language):
         course = db.session.get(Course, course_id)
-        only = db.session.get(Registration, registration_id) if registration_id is not None else None
+        only = None if registration_id is None else db.session.get(Registration, registration_id)
         if course is None or (registration_id is not None and only is None):
             raise NotFound()
         return str(_cached(course, "pack", lambda: country_pack_pdf(course, country, only),

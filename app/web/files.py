@@ -1,14 +1,16 @@
 """File answers: a PDF shown in the browser, a spreadsheet or an archive to download, a file
 kept in the app's storage (:func:`stored_file_response`)."""
+import math
 import mimetypes
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Response, abort, current_app, redirect, render_template, request, send_file
+from flask import Response, abort, current_app, redirect, render_template, request, send_file, \
+    url_for
 from werkzeug.utils import secure_filename
 
-from ..pdf.cache import etag_of
+from ..pdf.cache import SINCE_WINDOW, etag_of
 from ..storage import storage
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -39,23 +41,22 @@ def stored_pdf_response(path: Path, filename: str, *, private: bool = False) -> 
 
 
 def asked_since() -> float:
-    """When the reader first asked for a document a job makes: the ``since`` of the address the
-    "being prepared" page asks again (not later than now, nor more than an hour ago), else now."""
+    """When the reader first asked for a document a job makes: the ``since`` (milliseconds) of
+    the address the "being prepared" page asks again, if it is from the last few minutes
+    (``app.pdf.cache.SINCE_WINDOW``), else now."""
     now = time.time()
-    try:
-        since = float(request.args.get("since", ""))
-    except ValueError:
-        return now
-    return since if now - 3600 <= since <= now else now
+    text = request.args.get("since", "")
+    since = int(text) / 1000 if text.isdigit() and len(text) < 16 else 0
+    return since if now - SINCE_WINDOW <= since <= now else now
 
 
 def preparing_response(since: float, retry: int = 2) -> Response:
     """"The PDF is being prepared" (202): the page asks for the same address again in ``retry``
     seconds, with ``since`` (:func:`asked_since`), and is given the PDF once a job has rendered
     it (a view's file is None)."""
-    again = request.path + "?" + urlencode(
-        [*((k, v) for k, v in request.args.items(multi=True) if k != "since"),
-         ("since", f"{since:.3f}")])
+    query = [(key, value) for key, value in request.args.items(multi=True) if key != "since"]
+    again = url_for(request.endpoint, **request.view_args) + "?" + urlencode(
+        [*query, ("since", str(math.floor(since * 1000)))])
     response = Response(render_template("core/preparing.html", retry=retry, again=again),
                         status=202)
     response.headers["Retry-After"] = str(retry)
