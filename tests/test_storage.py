@@ -385,6 +385,9 @@ def test_a_dead_s3_answers_503_writes_nothing_and_works_again_once_back(
         assert count(Organisation) == organisations  # nothing half-written
         download = client.get(f"/p/{holder.token}/certificate.pdf")
         assert download.status_code == 503
+        pack = client.get(f"/p/{holder.token}/worksheets/pack.pdf")  # laid out by a job
+        assert pack.status_code == 503  # the job's failure, as the request's own would be
+        assert "The file storage does not answer." in pack.get_data(as_text=True)
         ready = client.get("/readyz")
         assert ready.status_code == 503 and ready.get_json()["storage"]["status"] == "fail"
         assert "Could not connect" in ready.get_json()["storage"]["detail"]
@@ -399,6 +402,8 @@ def test_a_dead_s3_answers_503_writes_nothing_and_works_again_once_back(
         assert download.status_code == 200 and certificate.number in text(download.data)
         assert client.get("/readyz").get_json()["storage"]["status"] == "ok"
         assert client.get(f"/courses/{SLUG}/agenda.pdf").status_code == 200
+        pack = client.get(f"/p/{holder.token}/worksheets/pack.pdf")  # asked again: a new job
+        assert pack.status_code == 200 and pack.data.startswith(b"%PDF-")
     finally:
         server.stop()
 
