@@ -56,7 +56,7 @@ def test_a_second_visit_reuses_the_agenda(client, db, course, make_registration,
     assert len(again) < len(first)  # the sessions and their leads are not read again
 
 
-@pytest.mark.parametrize("change", ["session", "speaker", "exercise", "language"])
+@pytest.mark.parametrize("change", ["session", "speaker", "exercise", "language", "zone"])
 def test_what_the_agenda_shows_gives_a_new_one(client, db, course, make_registration,
                                                  make_exercise, laid_out, change):
     ha = make_registration(course)
@@ -74,6 +74,9 @@ def test_what_the_agenda_shows_gives_a_new_one(client, db, course, make_registra
     elif change == "exercise":
         make_exercise(course, "M2", mode="individual", session=course.sessions[0])
         expected = [f'href="/p/{ha.token}/worksheets/M2"']
+    elif change == "zone":
+        course.timezone = "Asia/Manila"  # an hour ahead of Jakarta: the same moments read later
+        expected = ["10:00–11:30"]
     else:
         lang, expected = "vi", ["Thứ Tư, 9 tháng 4, 2025"]
     db.session.commit()

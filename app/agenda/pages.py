@@ -8,21 +8,28 @@ from flask import render_template
 from markupsafe import Markup
 
 from ..courses.dates import venue_zone
+from ..courses.models import Course
 from ..i18n import current_language
 from ..pdf import cache
 from ..registrations.models import Registration
 from ..toolkit.models import Exercise
 from ..fragments import fragment
 from . import online
-from .documents import COURSE, course_content
+from .documents import COURSE
+from .models import AgendaSession, SessionLead, Speaker
 from .operations import days
 
 
 @lru_cache(maxsize=None)
 def _content():
-    """What the agenda's part shows (one query, the course's id as ``course_id``): what its
-    documents show (:func:`app.agenda.documents.course_content`) and the course's exercises."""
-    return sa.union_all(*course_content(),
+    """What the agenda's part shows (one query, the course's id as ``course_id``): the course
+    (its time zone, working language, mode), its sessions, who leads them, those speakers, and
+    the course's exercises (the sessions' worksheet links)."""
+    sessions = sa.select(AgendaSession.id).where(AgendaSession.course_id == COURSE)
+    return sa.union_all(cache.rows("course", Course, Course.id == COURSE),
+                        cache.rows("session", AgendaSession, AgendaSession.course_id == COURSE),
+                        cache.rows("lead", SessionLead, SessionLead.session_id.in_(sessions)),
+                        cache.rows("speaker", Speaker, Speaker.course_id == COURSE),
                         cache.rows("exercise", Exercise, Exercise.course_id == COURSE))
 
 
