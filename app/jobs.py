@@ -175,6 +175,12 @@ def wait_local(timeout: float = 60) -> bool:
     return not left
 
 
+def call(function: str, *args):
+    """Call ``function`` (a dotted path, e.g. "app.certificates.jobs.run") with ``args``."""
+    module, _dot, name = function.rpartition(".")
+    return getattr(importlib.import_module(module), name)(*args)
+
+
 def run_with(app: Flask, function: str, args: tuple, request_id: str | None = None):
     """Run one job in an app context of ``app``, its log lines carrying the ``request_id`` of
     the request that queued it; time it and log what it raises, wherever it runs."""
@@ -182,8 +188,7 @@ def run_with(app: Flask, function: str, args: tuple, request_id: str | None = No
     with app.app_context():
         try:
             with metrics.job_timer(function):
-                module, _dot, name = function.rpartition(".")
-                return getattr(importlib.import_module(module), name)(*args)
+                return call(function, *args)
         except BaseException:
             log.exception("Background job %s%r failed", function, args)
             raise

@@ -1,5 +1,5 @@
 """Shared fixtures and helpers of the tests of stored and cached documents
-(test_document_cache.py, test_certificate_files.py)."""
+(test_document_cache.py, test_pack_jobs.py, test_certificate_files.py)."""
 import subprocess
 import unicodedata
 from datetime import date, time
@@ -19,6 +19,8 @@ from app.organisations import logos
 from app.organisations.models import Organisation
 from app.pdf import cache
 from app.registrations.operations import Person, register
+from app.toolkit import operations as toolkit
+from app.toolkit.modules import get
 
 SLUG = "docs-2030"
 
@@ -105,3 +107,19 @@ class Renders:
 
 def whole(pdf: bytes) -> bool:
     return pdf.startswith(b"%PDF-") and b"%%EOF" in pdf[-1024:]
+
+
+@pytest.fixture
+def sheet(course, db, make_exercise):
+    holder = person(course, db, "ha@example.org")
+    exercise = make_exercise(course, "M1", mode="individual", session_id=course.sessions[0].id)
+    found = toolkit.sheet_for(exercise, holder)
+    toolkit.record(found, answers("Women's Union"), base_version=0, registration=holder)
+    db.session.commit()
+    return found
+
+
+def answers(actor: str) -> dict:
+    example = dict(get("M1").example["answers"])
+    example["actors"] = [{**example["actors"][0], "row_id": "r1", "actor": actor}]
+    return example

@@ -28,7 +28,6 @@ from __future__ import annotations
 import copy
 import fcntl
 import hashlib
-import importlib
 import os
 import shutil
 import tempfile
@@ -151,9 +150,8 @@ def run_render(function: str, *args) -> tuple[float, str]:
     document into the cache and returns the file's path), with the time it started reading what
     the document shows."""
     started = time.time()
-    module, _dot, name = function.rpartition(".")
     try:
-        return started, getattr(importlib.import_module(module), name)(*args)
+        return started, jobs.call(function, *args)
     except Exception as exc:
         raise RenderFailed(started) from exc
 

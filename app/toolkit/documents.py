@@ -331,11 +331,11 @@ def pack_file(course: Course, country: str, only: Registration | None = None, *,
     """:func:`country_pack_pdf` from the cache, or None while a job renders it (a pack takes
     about a second: :func:`app.pdf.cache.get_or_start` waits a little for it, not longer);
     ``since``: when the reader first asked."""
-    only_id, language = only.id if only is not None else None, current_language()
-    return cache.get_or_start(_key(course, "pack", *_pack_parts(country, only)),
+    parts, language = _pack_parts(country, only), current_language()
+    return cache.get_or_start(_key(course, "pack", *parts),
                               f"pack:{course.id}:{course.slug}:{country}:"
                               f"{only.token if only is not None else ''}:{language}",
-                              "app.toolkit.documents.render_pack", course.id, country, only_id,
+                              "app.toolkit.documents.render_pack", course.id, country, parts[1],
                               language, since=since)
 
 
@@ -353,6 +353,8 @@ def render_pack(course_id: int, country: str, registration_id: int | None, langu
 
 
 def _pack_parts(country: str, only: Registration | None) -> tuple:
+    """What a pack's key names besides its content: the country, and the participant (id) and
+    their language for a participant's own."""
     return country, only.id if only is not None else None, \
         only.certificate_language if only is not None else None
 
