@@ -237,14 +237,18 @@ def test_the_country_pack_has_a_cover_contents_with_right_page_numbers(client, c
     cover, contents = text(pdf, tmp_path, 1), text(pdf, tmp_path, 2)
     assert "Localizing the RPA WPS" in cover and "VN · Viet Nam" in cover
     assert "Nguyễn Thị Hà" in cover and "Trần Văn Nam" in cover
-    entries = re.findall(r"(M\d+ · [^.]+?) (?:Viet Nam team|Nguyễn Thị Hà|Trần Văn Nam)[ .]*?(\d+)", contents)
-    assert [title for title, _page in entries] == [
+    entries = re.findall(r"(M\d+ · [^.]+?) (Viet Nam team|Nguyễn Thị Hà|Trần Văn Nam)[ .]*?(\d+)", contents)
+    assert [title for title, _team, _page in entries] == [
         "M1 · Stakeholder map", "M2 · Context analysis and problem tree",
         "M2 · Context analysis and problem tree", "M3 · Results framework", "M4 · Indicator design"]
-    for title, page in entries:
+    pages = int(info(pdf, tmp_path)["Pages"])
+    for (title, team, page), following in zip(entries, [int(page) for *_, page in entries[1:]] + [pages + 1]):
         assert title in text(pdf, tmp_path, int(page)), (title, page)
+        for number in range(int(page), following):  # each of its pages under its own header
+            assert "Localizing the RPA WPS" in text(pdf, tmp_path, number) and \
+                team in text(pdf, tmp_path, number), (title, number)
     sizes = page_sizes(pdf, tmp_path)
-    assert sizes[0] == PORTRAIT and sizes[int(entries[0][1]) - 1] == LANDSCAPE
+    assert sizes[0] == PORTRAIT and sizes[int(entries[0][2]) - 1] == LANDSCAPE
     words = text(pdf, tmp_path)
     assert words.count(NAM) == 2 and "Komnas" not in words  # in the tree (SVG) and the answers
 
@@ -286,3 +290,17 @@ def test_the_library_lists_the_modules_and_shows_each_with_its_worked_example(cl
     assert client.get("/toolkit/M99").status_code == 404
     vietnamese = client.get("/toolkit/M2?lang=vi")
     assert vietnamese.status_code == 200 and '<html lang="vi"' in vietnamese.get_data(as_text=True)
+
+
+def test_only_names_made_by_the_app_go_into_a_sheets_page_rules():
+    """Each sheet's pages and header run under its anchor's name (documents.sheet_pages): CSS
+    made from anything else is refused."""
+    from app.toolkit.documents import Header, Sheet, sheet_pages
+
+    module = get("M1")
+    rules = sheet_pages([Sheet(module, Header(), "M1", "sheet-1"), Sheet(get("M4"), Header(), "M4", "sheet-2")])
+    assert "@page sheet-1 { size: A4 landscape;" in rules and "@page sheet-2 { size: A4 portrait;" in rules
+    assert "#sheet-2 > header.sheet-head { position: running(sheet-2); }" in rules
+    for anchor in ("sheet-1;}x{", "url(http://example.org)", "sheet-"):
+        with pytest.raises(ValueError):
+            sheet_pages([Sheet(module, Header(), "M1", anchor)])

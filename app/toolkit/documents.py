@@ -184,7 +184,23 @@ def _document(sheets: list[Sheet], **context):
     html = render_template("pdf/toolkit/document.html", sheets=sheets, words=page_words(),
                            language=current_language(), blank_rows=BLANK_ROWS, cards=CARD_COLUMNS,
                            translate=translate, **context)
-    return render_document(html, css=CSS.read_text(encoding="utf-8"))
+    return render_document(html, css=CSS.read_text(encoding="utf-8") + sheet_pages(sheets))
+
+
+def sheet_pages(sheets: list[Sheet]) -> str:
+    """Each sheet's pages (their size) and the header running at their top, under a name of its
+    own, its anchor: WeasyPrint lays a page out twice where a running element's name comes back,
+    as it would on the first page of every sheet of a pack after the first. Only names made here
+    and the module's orientation go into this CSS."""
+    rules = []
+    for sheet in sheets:
+        name = sheet.anchor
+        if not re.fullmatch(r"sheet-\d+", name) or sheet.page not in ("portrait", "landscape"):
+            raise ValueError(f"not a sheet's page: {name!r}, {sheet.page!r}")
+        rules.append(f"@page {name} {{ size: A4 {sheet.page}; @top-center {{ content: element({name}); }} }}\n"
+                     f"#{name} {{ page: {name}; }}\n"
+                     f"#{name} > header.sheet-head {{ position: running({name}); }}\n")
+    return "\n" + "".join(rules)
 
 
 def sheet_languages(course: Course | None, person: str | None = None) -> list[str]:
