@@ -299,8 +299,29 @@ def test_only_names_made_by_the_app_go_into_a_sheets_page_rules():
 
     module = get("M1")
     rules = sheet_pages([Sheet(module, Header(), "M1", "sheet-1"), Sheet(get("M4"), Header(), "M4", "sheet-2")])
-    assert "@page sheet-1 { size: A4 landscape;" in rules and "@page sheet-2 { size: A4 portrait;" in rules
+    assert "@page sheet-1 { size: A4 landscape;" in rules and "@page sheet-2 { size: A4 portrait; margin-top: 45mm;" in rules
     assert "#sheet-2 > header.sheet-head { position: running(sheet-2); }" in rules
     for anchor in ("sheet-1;}x{", "url(http://example.org)", "sheet-"):
         with pytest.raises(ValueError):
             sheet_pages([Sheet(module, Header(), "M1", anchor)])
+
+
+@pytest.mark.parametrize("key", ["M1", "M4"])  # landscape, portrait
+def test_a_tall_header_stays_on_the_page(client, course, db, tmp_path, key):
+    """A long course title, five organisers and Myanmar's taller lines: the header still begins
+    inside the page, clear of the edge a printer cannot print on (it grows upwards from the top
+    margin's bottom)."""
+    course.title = MultilingualText(en="Strengthening implementation and localization of the ASEAN "
+                                       "Regional Plan of Action on Women, Peace and Security at "
+                                       "national level")
+    course.organisation_links += [CourseOrganisation(organisation=Organisation(
+        name=MultilingualText(en=name), acronym=name), role="donor") for name in ("Canada", "ROK", "UK")]
+    fill(operations.sheet_for(course.exercises_by_key[key], course.ha), get(key).example["answers"])
+    db.session.commit()
+    pdf = client.get(f"/p/{course.ha.token}/worksheets/{key}.pdf?lang=my").data
+    save_pngs(pdf, f"toolkit-{key.lower()}-tall-header")
+    words = re.findall(r'<word xMin="[\d.]+" yMin="(-?[\d.]+)"[^>]*>([^<]*)</word>',
+                       run("pdftotext", pdf, tmp_path, "-bbox", "-f", "1", "-l", "1"))
+    assert "Strengthening" in [word for _y, word in words] and "UK" in [word for _y, word in words]
+    top = min(float(y) for y, _word in words)
+    assert top >= 4 / 25.4 * 72, top  # 4 mm

@@ -42,6 +42,9 @@ from .translation import translate
 
 CSS = ROOT / "templates" / "pdf" / "toolkit" / "toolkit.css"
 CARD_COLUMNS = {"portrait": 7, "landscape": 13}  # wider tables print as one card per row
+# A sheet's page by its module's orientation (the rest of the page is in toolkit.css): a portrait
+# page's header has the logos above the facts, so it needs a taller top margin.
+PAGES = {"portrait": "size: A4 portrait; margin-top: 45mm", "landscape": "size: A4 landscape"}
 BLANK_ROWS = {"portrait": 6, "landscape": 8}
 
 
@@ -195,9 +198,9 @@ def sheet_pages(sheets: list[Sheet]) -> str:
     rules = []
     for sheet in sheets:
         name = sheet.anchor
-        if not re.fullmatch(r"sheet-\d+", name) or sheet.page not in ("portrait", "landscape"):
+        if not re.fullmatch(r"sheet-\d+", name) or sheet.page not in PAGES:
             raise ValueError(f"not a sheet's page: {name!r}, {sheet.page!r}")
-        rules.append(f"@page {name} {{ size: A4 {sheet.page}; @top-center {{ content: element({name}); }} }}\n"
+        rules.append(f"@page {name} {{ {PAGES[sheet.page]}; @top-center {{ content: element({name}); }} }}\n"
                      f"#{name} {{ page: {name}; }}\n"
                      f"#{name} > header.sheet-head {{ position: running({name}); }}\n")
     return "\n" + "".join(rules)
