@@ -1,7 +1,7 @@
 """The WSGI entry point for production servers (``gunicorn app.wsgi:app``)."""
 import sys
 
-from . import create_app, tune_garbage_collection, logs
+from . import create_app, freeze_startup_objects, logs
 from .config import loopback_notice, secret_key_notice
 from .database import check_connection
 
@@ -14,4 +14,4 @@ if problem:
 for notice in (loopback_notice(app), secret_key_notice(app)):
     if notice:
         print(notice, file=sys.stderr)
-tune_garbage_collection()
+freeze_startup_objects()

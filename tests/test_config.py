@@ -97,15 +97,13 @@ def test_the_server_says_so_on_its_terminal(tmp_path):
     import sys
 
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "BASE_URL")}
-    code = "import gc, app.wsgi; print(gc.get_freeze_count(), gc.get_threshold()[0])"
+    code = "import gc, app.wsgi; print(gc.get_freeze_count())"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                             cwd=Path(__file__).resolve().parent.parent, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("BASE_URL is http://127.0.0.1:5000") == 1
-    # What it made at start-up is frozen out of the garbage collector's full collections, and
-    # the youngest generation waits for more objects (app.tune_garbage_collection).
-    frozen, threshold = map(int, result.stdout.split()[-2:])
-    assert frozen > 50_000 and threshold == 10_000
+    # What it made at start-up is frozen out of the garbage collector's full collections.
+    assert int(result.stdout.split()[-1]) > 50_000
 
 
 def test_a_production_server_says_when_its_secret_key_is_its_own(monkeypatch):

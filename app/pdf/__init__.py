@@ -65,15 +65,21 @@ def render_pdf_string(html: str, *, css: str | None = None, **options) -> bytes:
     return write_document(render_document(html, css=css), **options)
 
 
-def render_document(html: str, *, css: str | None = None, cache: dict | None = None) -> Document:
+def render_document(html: str, *, css: str | None = None, cache: dict | None = None,
+                    document_css: str | None = None) -> Document:
     """Lay out a complete HTML document into pages (not yet a PDF); see :func:`write_document`.
 
     Share ``cache`` between the documents of a batch so each image is decoded and encoded once.
+    ``document_css``: a few rules made for this document alone (parsed each time, not kept, so
+    they do not push the static ``css`` out of the parsed stylesheets kept for the next render).
     """
     fetcher = AppFetcher.for_app()
     with _lock:  # one font configuration for all renders; Pango/fontconfig are not thread-safe
         font_config, base_css = _shared()
         stylesheets = [base_css] if css is None else [base_css, _stylesheet(css)]
+        if document_css is not None:
+            stylesheets.append(CSS(string=document_css, base_url=ORIGIN + "/", font_config=font_config,
+                                   url_fetcher=fetcher))
         document = HTML(string=html, base_url=ORIGIN + "/", url_fetcher=fetcher)
         add_break_opportunities(document.etree_element)
         rendered = document.render(font_config=font_config, stylesheets=stylesheets, cache=cache)

@@ -8,6 +8,7 @@ landscape when its module says so. Answers are escaped by the field types; figur
 """
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,9 +43,11 @@ from .translation import translate
 
 CSS = ROOT / "templates" / "pdf" / "toolkit" / "toolkit.css"
 CARD_COLUMNS = {"portrait": 7, "landscape": 13}  # wider tables print as one card per row
-# A sheet's page by its module's orientation (the rest of the page is in toolkit.css): a portrait
-# page's header has the logos above the facts, so it needs a taller top margin.
-PAGES = {"portrait": "size: A4 portrait; margin-top: 45mm", "landscape": "size: A4 landscape"}
+# A sheet's page (the rest of it is in toolkit.css): its size by its module's orientation, and a
+# top margin (mm) of at least TOP_MARGIN that holds its header, the gap under the header
+# (toolkit.css: @top-center's padding-bottom) and, above it, the edge a printer leaves blank.
+PAGES = {"portrait": "A4 portrait", "landscape": "A4 landscape"}
+TOP_MARGIN, HEADER_GAP, PRINTER_EDGE = 33, 3, 6
 BLANK_ROWS = {"portrait": 6, "landscape": 8}
 
 
@@ -184,26 +187,73 @@ def render(sheets: list[Sheet], **context) -> bytes:
 
 
 def _document(sheets: list[Sheet], **context):
+    """The sheets laid out, each page's top margin as tall as its header needs: laid out again
+    (once) when a header printed taller or shorter than the margin it was given, which was what
+    the same header needed last time (:data:`_margins`), else the usual :data:`TOP_MARGIN`."""
     html = render_template("pdf/toolkit/document.html", sheets=sheets, words=page_words(),
                            language=current_language(), blank_rows=BLANK_ROWS, cards=CARD_COLUMNS,
                            translate=translate, **context)
-    return render_document(html, css=CSS.read_text(encoding="utf-8") + sheet_pages(sheets))
+    keys = {sheet.anchor: _margin_key(sheet) for sheet in sheets}
+    margins = {anchor: _margins.get(key, TOP_MARGIN) for anchor, key in keys.items()}
+    document = render_document(html, css=CSS.read_text(encoding="utf-8"),
+                               document_css=sheet_pages(sheets, margins))
+    needed = {**margins, **header_margins(document)}
+    for anchor, key in keys.items():
+        _remember(key, needed[anchor])
+    if needed != margins:
+        document = render_document(html, css=CSS.read_text(encoding="utf-8"),
+                                   document_css=sheet_pages(sheets, needed))
+    return document
 
 
-def sheet_pages(sheets: list[Sheet]) -> str:
-    """Each sheet's pages (their size) and the header running at their top, under a name of its
-    own, its anchor: WeasyPrint lays a page out twice where a running element's name comes back,
-    as it would on the first page of every sheet of a pack after the first. Only names made here
-    and the module's orientation go into this CSS."""
+# The top margin (mm) a header needed when last laid out in this process, by what sets its height.
+_margins: dict[tuple, int] = {}
+MARGINS_KEPT = 1024
+
+
+def _margin_key(sheet: Sheet) -> tuple:
+    """What a sheet's header prints, but the time of the last save (about as long each time)."""
+    h = sheet.header
+    return (current_language(), sheet.page, h.course, h.session, h.country, h.group, h.facilitators,
+            h.language, h.status, tuple((o.id, o.acronym, o.logo) for o in h.organisers))
+
+
+def _remember(key: tuple, margin: int) -> None:
+    if key not in _margins and len(_margins) >= MARGINS_KEPT:
+        _margins.pop(next(iter(_margins)))
+    _margins[key] = margin
+
+
+def header_margins(document) -> dict[str, int]:
+    """The top margin (mm) each sheet's header needs (by the sheet's anchor), read from where it
+    printed: its height, the gap under it and the edge a printer leaves blank, at least
+    :data:`TOP_MARGIN`."""
+    heights: dict[str, float] = {}
+    for page in document.pages:
+        for name, (_x1, top, _x2, bottom) in page.anchors.items():
+            if name.endswith("-head"):
+                anchor = name.removesuffix("-head")
+                heights[anchor] = max(heights.get(anchor, 0.0), (bottom - top) * 25.4 / 96)
+    return {anchor: max(TOP_MARGIN, math.ceil(height + HEADER_GAP + PRINTER_EDGE))
+            for anchor, height in heights.items()}
+
+
+def sheet_pages(sheets: list[Sheet], margins: dict[str, int]) -> str:
+    """Each sheet's pages and the header running at their top, under a name of its own, its
+    anchor (WeasyPrint lays a page out twice where a running element's name comes back, as it
+    would on the first page of every sheet of a pack after the first), with the top margin
+    ``margins`` gives (mm, by anchor). Only names made here, the module's orientation and
+    whole numbers go into this CSS."""
     rules = []
     for sheet in sheets:
         name = sheet.anchor
         if not re.fullmatch(r"sheet-\d+", name) or sheet.page not in PAGES:
             raise ValueError(f"not a sheet's page: {name!r}, {sheet.page!r}")
-        rules.append(f"@page {name} {{ {PAGES[sheet.page]}; @top-center {{ content: element({name}); }} }}\n"
+        rules.append(f"@page {name} {{ size: {PAGES[sheet.page]}; margin-top: {int(margins[name])}mm; "
+                     f"@top-center {{ content: element({name}); }} }}\n"
                      f"#{name} {{ page: {name}; }}\n"
                      f"#{name} > header.sheet-head {{ position: running({name}); }}\n")
-    return "\n" + "".join(rules)
+    return "".join(rules)
 
 
 def sheet_languages(course: Course | None, person: str | None = None) -> list[str]:
