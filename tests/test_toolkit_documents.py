@@ -293,8 +293,8 @@ def test_the_library_lists_the_modules_and_shows_each_with_its_worked_example(cl
 
 
 def test_only_names_made_by_the_app_go_into_a_sheets_page_rules():
-    """Each sheet's pages and header run under its anchor's name (documents.sheet_pages), with a
-    top margin that holds its header: CSS made from anything else is refused."""
+    """Each sheet's pages and header run under its anchor's name (documents.sheet_pages), with the
+    top margin it is given: CSS made from anything else is refused."""
     from app.toolkit.documents import Header, Sheet, sheet_pages
 
     module = get("M1")
@@ -327,8 +327,8 @@ def wide_logo() -> bytes:
 @pytest.mark.parametrize("key", ["M1", "M4"])  # landscape, portrait
 @pytest.mark.parametrize("organisers", [0, 5, 9])
 def test_a_tall_header_stays_on_the_page(client, course, db, tmp_path, key, organisers):
-    """A long course title, none to nine organisers (wide logos wrap onto a second row) and
-    Myanmar's taller lines: the top margin grows with the header, so it begins inside the page,
+    """A long course title, none to nine organisers (wide logos wrap onto a second row on a
+    portrait page) and Myanmar's taller lines: the top margin grows with the header, so it begins inside the page,
     clear of the edge a printer cannot print on."""
     course.title = MultilingualText(en="Strengthening implementation and localization of the ASEAN "
                                        "Regional Plan of Action on Women, Peace and Security at "
@@ -369,8 +369,40 @@ def test_a_header_taller_than_the_margin_is_laid_out_again_once(app, course, db,
         assert margin > 40
         documents.worksheet_pdf(sheet)
         assert len(layouts) == 3 and f"margin-top: {margin}mm" in layouts[2]["document_css"]
-    course.organisation_links = []  # a short header: back to the usual margin
+        # A margin remembered too tall (the header has since become shorter): laid out again.
+        documents._margins.update({key: 70 for key in documents._margins})
+        documents.worksheet_pdf(sheet)
+        assert len(layouts) == 5 and "margin-top: 70mm" in layouts[3]["document_css"]
+        assert f"margin-top: {margin}mm" in layouts[4]["document_css"]
+    course.organisation_links = []  # a short header: the usual margin
     db.session.commit()
     with app.test_request_context("/?lang=en"):
         documents.worksheet_pdf(sheet)
-        assert len(layouts) == 4 and "margin-top: 33mm" in layouts[3]["document_css"]
+        assert len(layouts) == 6 and "margin-top: 33mm" in layouts[5]["document_css"]
+
+
+def test_a_pack_in_two_languages_leads_each_contents_to_its_own_sheets(client, course, db, login, tmp_path):
+    """A course printing in a fixed pair: the pack comes twice, and each copy's contents link to
+    that copy's pages."""
+    import pikepdf
+
+    from app.certificates.models import CertificateSettings
+
+    pack(course, db)
+    course.certificate_settings = CertificateSettings(language_mode="pair", fixed_language1="en",
+                                                      fixed_language2="vi")
+    db.session.commit()
+    login(course.trainers[0])
+    pdf = client.get("/courses/toolkit-2030/exercises/pack/VN.pdf").data
+    document = pikepdf.open(BytesIO(pdf))
+    pages = {page.objgen: number for number, page in enumerate(document.pages, 1)}
+    destinations = {str(name): pages[target[0].objgen]
+                    for name, target in pikepdf.NameTree(document.Root.Names.Dests).items()}
+    links = [(number, str(annotation.Dest)) for number, page in enumerate(document.pages, 1)
+             for annotation in page.get("/Annots", []) if "/Dest" in annotation]
+    half = len(document.pages) // 2
+    assert "Contents" in text(pdf, tmp_path, 2) and "Mục lục" in text(pdf, tmp_path, half + 2)
+    first = [destinations[name] for number, name in links if number == 2]
+    second = [destinations[name] for number, name in links if number == half + 2]
+    assert first and len(first) == len(second)
+    assert all(page <= half for page in first) and [page + half for page in first] == second

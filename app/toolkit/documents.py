@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -195,33 +196,36 @@ def _document(sheets: list[Sheet], **context):
                            translate=translate, **context)
     keys = {sheet.anchor: _margin_key(sheet) for sheet in sheets}
     margins = {anchor: _margins.get(key, TOP_MARGIN) for anchor, key in keys.items()}
-    document = render_document(html, css=CSS.read_text(encoding="utf-8"),
+    images: dict = {}  # each logo and image decoded once for both layouts
+
+    def lay_out(margins: dict[str, int]):
+        return render_document(html, css=CSS.read_text(encoding="utf-8"), cache=images,
                                document_css=sheet_pages(sheets, margins))
+
+    document = lay_out(margins)
     needed = {**margins, **header_margins(document)}
-    for anchor, key in keys.items():
-        _remember(key, needed[anchor])
-    if needed != margins:
-        document = render_document(html, css=CSS.read_text(encoding="utf-8"),
-                                   document_css=sheet_pages(sheets, needed))
-    return document
+    with _margins_lock:
+        for anchor, key in keys.items():
+            if key not in _margins and len(_margins) >= MARGINS_KEPT:
+                _margins.pop(next(iter(_margins)))
+            _margins[key] = needed[anchor]
+    return lay_out(needed) if needed != margins else document
 
 
-# The top margin (mm) a header needed when last laid out in this process, by what sets its height.
+# The top margin (mm) a header needed when last laid out in this process, by what sets its height
+# (a hint: every layout is measured, and laid out again if the hint was wrong).
 _margins: dict[tuple, int] = {}
+_margins_lock = threading.Lock()
 MARGINS_KEPT = 1024
 
 
 def _margin_key(sheet: Sheet) -> tuple:
-    """What a sheet's header prints, but the time of the last save (about as long each time)."""
+    """Most of what sets a sheet's header's height: the facts it prints but the time of the last
+    save (about as long each time), the organisers by id, acronym and logo. What it leaves out
+    (a renamed organisation) costs a second layout, never a clipped header."""
     h = sheet.header
     return (current_language(), sheet.page, h.course, h.session, h.country, h.group, h.facilitators,
             h.language, h.status, tuple((o.id, o.acronym, o.logo) for o in h.organisers))
-
-
-def _remember(key: tuple, margin: int) -> None:
-    if key not in _margins and len(_margins) >= MARGINS_KEPT:
-        _margins.pop(next(iter(_margins)))
-    _margins[key] = margin
 
 
 def header_margins(document) -> dict[str, int]:
@@ -247,7 +251,7 @@ def sheet_pages(sheets: list[Sheet], margins: dict[str, int]) -> str:
     rules = []
     for sheet in sheets:
         name = sheet.anchor
-        if not re.fullmatch(r"sheet-\d+", name) or sheet.page not in PAGES:
+        if not re.fullmatch(r"sheet-\d+(-\d+)?", name) or sheet.page not in PAGES:
             raise ValueError(f"not a sheet's page: {name!r}, {sheet.page!r}")
         rules.append(f"@page {name} {{ size: {PAGES[sheet.page]}; margin-top: {int(margins[name])}mm; "
                      f"@top-center {{ content: element({name}); }} }}\n"
@@ -267,9 +271,12 @@ def in_languages(languages: list[str], make: Callable[[], tuple[list[Sheet], dic
     ``languages``, one copy after the other, each with its own page numbers: a course that
     prints in two languages hands out both."""
     documents = []
-    for language in languages:
+    for copy, language in enumerate(languages, 1):
         with use_language(language):
             sheets, context = make()
+            if copy > 1:  # anchors of its own: its contents lead to its own sheets
+                for sheet in sheets:
+                    sheet.anchor = f"{sheet.anchor}-{copy}"
             documents.append(_document(sheets, **context))
     return write_document(documents[0].copy([page for document in documents
                                              for page in document.pages]))
