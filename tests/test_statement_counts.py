@@ -2,6 +2,7 @@
 statements for a course of 5 participants, 2 sessions and 3 exercises as for one of 50, 8 and 8
 (with the sessions' speakers, everyone's attendance, worksheets and certificates), and the
 personal page at most ten."""
+import re
 from datetime import date, time
 
 import pytest
@@ -105,3 +106,27 @@ def test_every_page_costs_the_same_statements_for_5_or_50_participants(app, clie
     page = participant.get(f"/p/{first.token}/").get_data(as_text=True)
     assert "Session 7" in page and "Speaker 7" in page and "Download my certificate" in page
     assert page.count('class="card"') == 8  # every worksheet, with its progress
+
+
+def test_an_autosave_reads_its_sheet_once_taking_its_row(client, db, demo_course):
+    """The save finds the sheet and takes its row (FOR UPDATE on PostgreSQL) in one statement:
+    the lock before merging does not read it again."""
+    from helpers import team_sheet
+
+    from app.toolkit import operations, posted
+
+    person, sheet = team_sheet(demo_course)
+    state = posted.state(sheet.exercise.module, operations.context(sheet), sheet.answers)
+    data = {name: values[0] for name, values in state["fields"].items() if values}
+    data.update({f"actions-0-{name}": values[0] for name, values in state["rows"]["actions"][0]["cells"].items()
+                 if values})
+    version = sheet.version
+    data.update({"actions-0-action": "A new first action", "version": str(version), "save_key": "k" * 16,
+                 "delta": "1"})
+    answers = []
+    sent = sql_sent(lambda: answers.append(client.post(f"/p/{person.token}/worksheets/M11/save", data=data)))
+    assert answers[0].status_code == 200 and answers[0].get_json()["version"] == version + 1
+    reads = [statement for statement in sent if re.search(r"\bFROM worksheet\b(?!_)", statement)]
+    assert len(reads) == 1, reads
+    if db.engine.dialect.name == "postgresql":
+        assert "FOR UPDATE" in reads[0]

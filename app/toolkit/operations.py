@@ -12,8 +12,9 @@ from ..registrations.models import Registration, WorkingGroup
 from . import forms, revisions
 from .teams import (  # noqa: F401 - who fills which sheet, part of this module's interface
     SaveRefused, Team, TeamChanged, check_team, country_team, fills_worksheets, find_sheet,
-    find_sheets, find_team, group_members, grouped, may_edit, may_fill, no_group_message, owner_column,
-    owner_of, sheet_for, team_for, team_key, team_members, team_name, team_of, team_owner)
+    find_sheets, find_team, group_members, grouped, held_sheets, may_edit, may_fill,
+    no_group_message, owner_column, owner_of, sheet_for, team_for, team_key, team_members,
+    team_name, team_of, team_owner)
 from .translation import translate
 from .fields import Context
 from .merge import merge
@@ -127,11 +128,14 @@ def _label_column(module: Module, key: str) -> str:
 def lock(sheet: Worksheet) -> Worksheet:
     """Take the worksheet's row for this transaction (PostgreSQL; SQLite POSTs already
     hold the database), so saves to one sheet queue up rather than interleave; ``sheet`` holds
-    the row as locked (one statement)."""
+    the row as locked (one statement, none when it was found so: ``sheet_for(for_update=True)``)."""
+    if sheet.id in held_sheets():
+        return sheet
     # The row must be fetched: populate_existing refreshes only the objects a result yields,
     # and the version read before the lock may be a teammate's older one.
     db.session.scalars(sa.select(Worksheet).where(Worksheet.id == sheet.id).with_for_update()
                        .execution_options(populate_existing=True)).one()
+    held_sheets().add(sheet.id)
     return sheet
 
 

@@ -101,8 +101,10 @@ def owner_column(team) -> sa.ColumnElement:
     return Worksheet.group_id if isinstance(team, WorkingGroup) else Worksheet.delegation_id
 
 
-def find_sheet(exercise: Exercise, registration: Registration) -> Worksheet | None:
-    """The sheet ``registration`` fills for ``exercise``, if one was saved yet (makes nothing)."""
+def find_sheet(exercise: Exercise, registration: Registration, for_update: bool = False) -> Worksheet | None:
+    """The sheet ``registration`` fills for ``exercise``, if one was saved yet (makes nothing);
+    ``for_update``: its row taken for this transaction in the same statement (see
+    :func:`held_sheets`), as a save does before it reads the sheet."""
     if exercise.mode == "team":
         team = team_owner(exercise.course, registration)
         if team is None:
@@ -110,7 +112,26 @@ def find_sheet(exercise: Exercise, registration: Registration) -> Worksheet | No
         owner = owner_column(team) == team.id
     else:
         owner = Worksheet.registration_id == registration.id
-    return db.session.scalar(sa.select(Worksheet).where(Worksheet.exercise_id == exercise.id, owner))
+    query = sa.select(Worksheet).where(Worksheet.exercise_id == exercise.id, owner)
+    if not for_update:
+        return db.session.scalar(query)
+    sheet = db.session.scalar(query.with_for_update().execution_options(populate_existing=True))
+    if sheet is not None:
+        held_sheets().add(sheet.id)
+    return sheet
+
+
+def held_sheets() -> set[int]:
+    """The worksheets whose rows this transaction took (``SELECT … FOR UPDATE`` on PostgreSQL;
+    on SQLite a POST already holds the database), so a save does not take them again. Kept in
+    the session with the transaction they belong to: a new transaction starts with none."""
+    transaction = db.session().get_transaction()
+    if transaction is None:
+        return set()  # none outside a transaction
+    held = db.session.info.get("held_sheets")
+    if held is None or held[0] is not transaction:
+        held = db.session.info["held_sheets"] = (transaction, set())
+    return held[1]
 
 
 def find_sheets(exercises: list[Exercise], registration: Registration) -> dict[int, Worksheet]:
@@ -134,11 +155,13 @@ def find_sheets(exercises: list[Exercise], registration: Registration) -> dict[i
                 defer(Worksheet.answers)).where(sa.or_(*wanted)))}
 
 
-def sheet_for(exercise: Exercise, registration: Registration, create: bool = True) -> Worksheet | None:
+def sheet_for(exercise: Exercise, registration: Registration, create: bool = True,
+              for_update: bool = False) -> Worksheet | None:
     """The worksheet ``registration`` fills for ``exercise`` (their own, or their team's), made
-    when ``create`` (only in a POST: on SQLite a GET cannot safely write). Raises
-    :class:`TeamChanged` for a team exercise while they are in no working group."""
-    sheet = find_sheet(exercise, registration)
+    when ``create`` (only in a POST: on SQLite a GET cannot safely write); ``for_update``: as
+    :func:`find_sheet`. Raises :class:`TeamChanged` for a team exercise while they are in no
+    working group."""
+    sheet = find_sheet(exercise, registration, for_update)
     if sheet is None and create:
         if exercise.mode != "team":
             owner = {"registration_id": registration.id}

@@ -178,7 +178,7 @@ def autosave(token: str, key: str):
         return jsonify(error=str(refused), moved=True), 409
     base = number(request.form.get("version"))
     for attempt in (1, 2):
-        sheet = operations.sheet_for(exercise, registration)
+        sheet = operations.sheet_for(exercise, registration, for_update=True)
         try:
             result = filling.save_form(sheet, request.form, base_version=base, registration=registration,
                                      save_key=request.form.get("save_key") or None)
