@@ -124,7 +124,9 @@ def find_sheet(exercise: Exercise, registration: Registration, for_update: bool 
 def held_sheets() -> set[int]:
     """The worksheets whose rows this transaction took (``SELECT … FOR UPDATE`` on PostgreSQL;
     on SQLite a POST already holds the database), so a save does not take them again. Kept in
-    the session with the transaction they belong to: a new transaction starts with none."""
+    the session with the transaction they belong to: a new transaction starts with none. Take no
+    row inside a savepoint (``begin_nested``): rolling one back lets its locks go while the
+    transaction, and this set, stay."""
     transaction = db.session().get_transaction()
     if transaction is None:
         return set()  # none outside a transaction
