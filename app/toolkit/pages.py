@@ -1,18 +1,15 @@
 """A worksheet PDF's pages: each sheet's pages and the header running at their top under a name
 of its own, with a top margin as tall as that header printed (:func:`lay_out`). The rest of the
-page is in templates/pdf/toolkit/toolkit.css."""
+page is in templates/pdf/toolkit/toolkit.css. Sheets are :class:`app.toolkit.documents.Sheet`
+(not imported: documents uses this module)."""
 from __future__ import annotations
 
 import math
 import re
 import threading
-from typing import TYPE_CHECKING
 
 from ..i18n import current_language
 from ..pdf import render_document
-
-if TYPE_CHECKING:
-    from .documents import Sheet
 
 # A sheet's page (the rest of it is in toolkit.css): its size by its module's orientation, and a
 # top margin (mm) of at least TOP_MARGIN that holds its header, the gap under the header
@@ -21,7 +18,7 @@ PAGES = {"portrait": "A4 portrait", "landscape": "A4 landscape"}
 TOP_MARGIN, HEADER_GAP, PRINTER_EDGE = 33, 3, 6
 
 
-def lay_out(html: str, css: str, sheets: list[Sheet]):
+def lay_out(html: str, css: str, sheets: list):
     """``html`` (document.html of ``sheets``, styled by ``css``) laid out, each page's top margin
     as tall as its header needs: laid out again (once) when a header printed taller or shorter
     than the margin it was given, which was what the same header needed last time
@@ -51,7 +48,7 @@ _margins_lock = threading.Lock()
 MARGINS_KEPT = 1024
 
 
-def _margin_key(sheet: Sheet) -> tuple:
+def _margin_key(sheet) -> tuple:
     """Most of what sets a sheet's header's height: the facts it prints but the time of the last
     save (about as long each time), the organisers by id, acronym and logo. What it leaves out
     (a renamed organisation) costs a second layout, never a clipped header."""
@@ -74,7 +71,7 @@ def header_margins(document) -> dict[str, int]:
             for anchor, height in heights.items()}
 
 
-def sheet_pages(sheets: list[Sheet], margins: dict[str, int]) -> str:
+def sheet_pages(sheets: list, margins: dict[str, int]) -> str:
     """Each sheet's pages and the header running at their top, under a name of its own, its
     anchor (WeasyPrint lays a page out twice where a running element's name comes back, as it
     would on the first page of every sheet of a pack after the first), with the top margin
